@@ -1,0 +1,1 @@
+print("usage: rgflow-bench <suite>")

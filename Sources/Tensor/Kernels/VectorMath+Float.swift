@@ -1,0 +1,74 @@
+// exp and log for SIMD16<Float>: range reduction, a short polynomial, exponent by bit shift.
+
+extension SIMD16: FloatVector where Scalar == Float {
+    static var expm1TaylorDegree: Int { 8 }
+    static var expm1SeriesLimit: Float { 0.35 }
+
+    /// e^x, max error 1 ulp against the correctly rounded value on [-103.97, 88.72] (measured
+    /// by `VectorMathTests`); +inf above, 0 below (with gradual underflow), NaN kept.
+    ///
+    /// x = n ln2 + r with |r| <= ln2/2 (ln2 split in two so n ln2 is exact); e^r by its
+    /// degree-7 Taylor polynomial (truncation 5e-9); 2^n applied as two exponent-field
+    /// factors so that results in the subnormal range round once.
+    @inline(__always)
+    static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let magic = SIMD16<Float>(repeating: 12582912)  // 1.5 * 2^23: adding it rounds to an integer
+        let shifted = x.multiplyAdd(SIMD16(repeating: 1.44269504088896341), magic)
+        let n = shifted - magic
+        var r = n.multiplyAdd(SIMD16(repeating: -0.693359375), x)
+        r = n.multiplyAdd(SIMD16(repeating: 2.12194440e-4), r)
+        var p = SIMD16<Float>(repeating: 1.0 / 5040)
+        p = p.multiplyAdd(r, SIMD16(repeating: 1.0 / 720))
+        p = p.multiplyAdd(r, SIMD16(repeating: 1.0 / 120))
+        p = p.multiplyAdd(r, SIMD16(repeating: 1.0 / 24))
+        p = p.multiplyAdd(r, SIMD16(repeating: 1.0 / 6))
+        p = p.multiplyAdd(r, SIMD16(repeating: 0.5))
+        p = p.multiplyAdd(r, SIMD16(repeating: 1))
+        p = p.multiplyAdd(r, SIMD16(repeating: 1))
+        let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
+        let half = integer &>> 1
+        let first = unsafeBitCast((half &+ 127) &<< 23, to: SIMD16<Float>.self)
+        let second = unsafeBitCast((integer &- half &+ 127) &<< 23, to: SIMD16<Float>.self)
+        var result = p * first * second
+        result.replace(with: .infinity, where: x .> 88.72283935546875)
+        result.replace(with: 0, where: x .< -103.97208)
+        return result
+    }
+
+    /// ln x, max error 1 ulp (measured by `VectorMathTests`); NaN for x < 0 and NaN,
+    /// -inf at 0, +inf at +inf; subnormals are scaled into the normal range first.
+    ///
+    /// x = 2^e m with m in [sqrt(1/2), sqrt(2)); with f = m - 1 and s = f / (2 + f),
+    /// ln m = f - s (f - R) where R = 2 s²/3 + 2 s⁴/5 + ... (the series of 2 atanh s).
+    @inline(__always)
+    static func log(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let subnormal = x .< Float.leastNormalMagnitude
+        let scaled = x.replacing(with: x * 8388608, where: subnormal)  // 2^23
+        let bits = unsafeBitCast(scaled, to: SIMD16<Int32>.self)
+        var exponent = ((bits &>> 23) & 0xff) &- 127
+        exponent.replace(with: exponent &- 23, where: subnormal)
+        var mantissa = unsafeBitCast((bits & 0x007f_ffff) | 0x3f80_0000, to: SIMD16<Float>.self)
+        let large = mantissa .> 1.41421356
+        mantissa.replace(with: mantissa * 0.5, where: large)
+        exponent.replace(with: exponent &+ 1, where: large)
+        let f = mantissa - 1
+        let s = f / (f + 2)
+        let z = s * s
+        var series = SIMD16<Float>(repeating: 2.0 / 13)
+        series = series.multiplyAdd(z, SIMD16(repeating: 2.0 / 11))
+        series = series.multiplyAdd(z, SIMD16(repeating: 2.0 / 9))
+        series = series.multiplyAdd(z, SIMD16(repeating: 2.0 / 7))
+        series = series.multiplyAdd(z, SIMD16(repeating: 2.0 / 5))
+        series = series.multiplyAdd(z, SIMD16(repeating: 2.0 / 3))
+        let r = series * z
+        let logMantissa = f - s * (f - r)
+        let e = SIMD16<Float>(exponent)
+        var result = e.multiplyAdd(SIMD16(repeating: -2.12194440e-4), logMantissa)
+        result = e.multiplyAdd(SIMD16(repeating: 0.693359375), result)
+        result.replace(with: -.infinity, where: x .== 0)
+        result.replace(with: .infinity, where: x .== .infinity)
+        result.replace(with: .nan, where: x .< 0)
+        result.replace(with: x, where: x .!= x)
+        return result
+    }
+}

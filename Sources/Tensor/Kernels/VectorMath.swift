@@ -1,0 +1,90 @@
+// Transcendental functions built generically from the per-type exp and log, written so that
+// no input overflows to NaN: tanh, sigmoid and softplus saturate instead.
+
+extension FloatVector {
+    /// e^x - 1 without cancellation near 0: its Taylor series for |x| < 0.35, exp(x) - 1
+    /// elsewhere (where that subtraction loses under 2 ulp).
+    @inline(__always)
+    static func expm1(_ x: Self) -> Self {
+        let degree = expm1TaylorDegree
+        var coefficient: Scalar = 1
+        for k in 2...degree { coefficient /= Scalar(k) }
+        var series = Self(repeating: coefficient)
+        for k in stride(from: degree - 1, through: 1, by: -1) {
+            coefficient *= Scalar(k + 1)
+            series = series.multiplyAdd(x, Self(repeating: coefficient))
+        }
+        series = series * x
+        let direct = exp(x) - 1
+        let magnitude = x.replacing(with: -x, where: x .< 0)
+        return direct.replacing(with: series, where: magnitude .< expm1SeriesLimit)
+    }
+
+    /// ln(1 + x) without cancellation near 0: ln(u) corrected by ((u - 1) - x) / u, the
+    /// rounding error of u = 1 + x.
+    @inline(__always)
+    static func log1p(_ x: Self) -> Self {
+        let u = x + 1
+        var correction = ((u - 1) - x) / u
+        correction.replace(with: 0, where: (u .== 0) .| (u .== .infinity))
+        return log(u) - correction
+    }
+
+    /// tanh x = sign(x) · (-t / (2 + t)) with t = expm1(-2|x|) in (-1, 0]: no overflow, and
+    /// accurate near 0 where 1 - e^(-2|x|) would cancel.
+    @inline(__always)
+    static func tanh(_ x: Self) -> Self {
+        let negative = x .< 0
+        let magnitude = x.replacing(with: -x, where: negative)
+        let t = expm1(magnitude * -2)
+        let value = -t / (t + 2)
+        return value.replacing(with: -value, where: negative)
+    }
+
+    /// 1 / (1 + e^(-x)): e^(-x) overflowing to +inf gives exactly 0, never NaN.
+    @inline(__always)
+    static func sigmoid(_ x: Self) -> Self {
+        1 / (exp(-x) + 1)
+    }
+
+    /// ln(1 + e^x) = max(x, 0) + ln(1 + e^(-|x|)): no overflow for large x.
+    @inline(__always)
+    static func softplus(_ x: Self) -> Self {
+        let positive = x.replacing(with: 0, where: x .< 0)
+        let magnitude = x.replacing(with: -x, where: x .< 0)
+        return positive + log1p(exp(-magnitude))
+    }
+
+    /// |x| (NaN kept).
+    @inline(__always)
+    static func abs(_ x: Self) -> Self {
+        x.replacing(with: -x, where: x .< 0)
+    }
+
+    /// -1, 0 or +1 by the sign of x; NaN stays NaN and ±0 gives 0.
+    @inline(__always)
+    static func sign(_ x: Self) -> Self {
+        var result = x
+        result.replace(with: 1, where: x .> 0)
+        result.replace(with: -1, where: x .< 0)
+        result.replace(with: 0, where: x .== 0)
+        return result
+    }
+
+    /// x^y for tensors: e^(y ln|x|), negated for negative x with odd integer y, NaN for
+    /// negative x with non-integer y, and x^0 = 1. Relative error grows with |y ln x|.
+    @inline(__always)
+    static func pow(_ x: Self, _ y: Self) -> Self {
+        let magnitude = abs(x)
+        var result = exp(y * log(magnitude))
+        let yRounded = y.rounded(.toNearestOrEven)
+        let integral = yRounded .== y
+        let halfRounded = (y * 0.5).rounded(.toNearestOrEven)
+        let odd = integral .& (halfRounded .!= y * 0.5)
+        let negative = x .< 0
+        result.replace(with: -result, where: negative .& odd)
+        result.replace(with: .nan, where: negative .& .!integral)
+        result.replace(with: 1, where: y .== 0)
+        return result
+    }
+}
