@@ -1,1 +1,25 @@
-print("usage: rgflow-bench <suite>")
+// rgflow-bench: benchmark suites in release mode, each printing a table (or JSON lines).
+//
+//     swift run -c release --traits NativeCPU rgflow-bench tensor [--json] [--quick]
+
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let json = arguments.contains("--json")
+let quick = arguments.contains("--quick")
+let usage = """
+    usage: rgflow-bench <suite> [--json] [--quick]
+    suites:
+      tensor    GEMM GFLOP/s at the model's shapes, exp/sigmoid/Swish GB/s, each against numpy
+    """
+
+switch arguments.first {
+case "tensor":
+    runTensorBenchmark(json: json, quick: quick)
+case "-h", "--help", nil:
+    print(usage)
+default:
+    FileHandle.standardError.write(Data("rgflow-bench: unknown suite '\(arguments[0])'\n\(usage)\n".utf8))
+    exit(2)
+}
+

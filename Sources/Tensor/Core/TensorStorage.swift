@@ -12,8 +12,7 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     init(uninitializedCount count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
-        let bytes = max(count, 1) * MemoryLayout<Scalar>.stride
-        base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        base = BufferPool.allocate(byteCount: TensorStorage.byteCount(count))
             .bindMemory(to: Scalar.self, capacity: max(count, 1))
     }
 
@@ -22,7 +21,9 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
         base.initialize(repeating: value, count: count)
     }
 
+    static func byteCount(_ count: Int) -> Int { max(count, 1) * MemoryLayout<Scalar>.stride }
+
     deinit {
-        UnsafeMutableRawPointer(base).deallocate()
+        BufferPool.deallocate(UnsafeMutableRawPointer(base), byteCount: TensorStorage.byteCount(count))
     }
 }

@@ -10,7 +10,70 @@ enum UnaryOperation: CaseIterable, Sendable {
 /// Binary elementwise operations with a vector kernel. Comparisons give 1 or 0.
 enum BinaryOperation: CaseIterable, Sendable {
     case add, subtract, multiply, divide, power, maximum, minimum
+    /// Swish `x · sigmoid(β x)` with x the first operand and β the second, fused so the
+    /// activation costs one pass over memory.
+    case swish
     case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual
+}
+
+/// A lane-wise function of one vector. Kernels are specialised on the conforming type (not
+/// handed a closure), so the function is inlined into the loop even when the loop body runs
+/// inside a Dispatch closure: a closure captured there stays an indirect call per vector.
+protocol UnaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V
+}
+
+/// A lane-wise function of two vectors (see ``UnaryFunction``).
+protocol BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V
+}
+
+enum NegateFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { -x } }
+enum AbsFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.abs(x) } }
+enum SignFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.sign(x) } }
+enum ExpFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.exp(x) } }
+enum LogFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.log(x) } }
+enum Log1pFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.log1p(x) } }
+enum Expm1Function: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.expm1(x) } }
+enum SquareRootFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { x.squareRoot() } }
+enum TanhFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.tanh(x) } }
+enum SigmoidFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.sigmoid(x) } }
+enum SoftplusFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.softplus(x) } }
+enum SquareFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { x * x } }
+enum ReciprocalFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { 1 / x } }
+
+enum AddFunction: BinaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x + y } }
+enum SubtractFunction: BinaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x - y } }
+enum MultiplyFunction: BinaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x * y } }
+enum DivideFunction: BinaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x / y } }
+enum PowerFunction: BinaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V.pow(x, y) } }
+enum SwishFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ beta: V) -> V { x * V.sigmoid(beta * x) }
+}
+/// NaN in either operand wins, as in PyTorch's `maximum`.
+enum MaximumFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x.replacing(with: y, where: (y .> x) .| (y .!= y)) }
+}
+enum MinimumFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x.replacing(with: y, where: (y .< x) .| (y .!= y)) }
+}
+enum EqualFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .== y) }
+}
+enum NotEqualFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .!= y) }
+}
+enum LessFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .< y) }
+}
+enum LessOrEqualFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .<= y) }
+}
+enum GreaterFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .> y) }
+}
+enum GreaterOrEqualFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .>= y) }
 }
 
 enum ElementwiseKernels {
@@ -22,20 +85,22 @@ enum ElementwiseKernels {
         _: V.Type, _ operation: UnaryOperation, _ layout: StridedLayout,
         _ input: UnsafePointer<V.Scalar>, _ output: UnsafeMutablePointer<V.Scalar>
     ) {
+        // A static switch: each case is its own specialisation with the function inlined.
+        func run<F: UnaryFunction>(_: F.Type) { unaryMap(V.self, F.self, layout, input, output) }
         switch operation {
-        case .negate: unaryMap(layout, input, output) { (x: V) in -x }
-        case .abs: unaryMap(layout, input, output) { (x: V) in V.abs(x) }
-        case .sign: unaryMap(layout, input, output) { (x: V) in V.sign(x) }
-        case .exp: unaryMap(layout, input, output) { (x: V) in V.exp(x) }
-        case .log: unaryMap(layout, input, output) { (x: V) in V.log(x) }
-        case .log1p: unaryMap(layout, input, output) { (x: V) in V.log1p(x) }
-        case .expm1: unaryMap(layout, input, output) { (x: V) in V.expm1(x) }
-        case .squareRoot: unaryMap(layout, input, output) { (x: V) in x.squareRoot() }
-        case .tanh: unaryMap(layout, input, output) { (x: V) in V.tanh(x) }
-        case .sigmoid: unaryMap(layout, input, output) { (x: V) in V.sigmoid(x) }
-        case .softplus: unaryMap(layout, input, output) { (x: V) in V.softplus(x) }
-        case .square: unaryMap(layout, input, output) { (x: V) in x * x }
-        case .reciprocal: unaryMap(layout, input, output) { (x: V) in 1 / x }
+        case .negate: run(NegateFunction.self)
+        case .abs: run(AbsFunction.self)
+        case .sign: run(SignFunction.self)
+        case .exp: run(ExpFunction.self)
+        case .log: run(LogFunction.self)
+        case .log1p: run(Log1pFunction.self)
+        case .expm1: run(Expm1Function.self)
+        case .squareRoot: run(SquareRootFunction.self)
+        case .tanh: run(TanhFunction.self)
+        case .sigmoid: run(SigmoidFunction.self)
+        case .softplus: run(SoftplusFunction.self)
+        case .square: run(SquareFunction.self)
+        case .reciprocal: run(ReciprocalFunction.self)
         }
     }
 
@@ -43,26 +108,22 @@ enum ElementwiseKernels {
         _: V.Type, _ operation: BinaryOperation, _ layout: StridedLayout,
         _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>, _ output: UnsafeMutablePointer<V.Scalar>
     ) {
+        func run<F: BinaryFunction>(_: F.Type) { binaryMap(V.self, F.self, layout, a, b, output) }
         switch operation {
-        case .add: binaryMap(layout, a, b, output) { (x: V, y: V) in x + y }
-        case .subtract: binaryMap(layout, a, b, output) { (x: V, y: V) in x - y }
-        case .multiply: binaryMap(layout, a, b, output) { (x: V, y: V) in x * y }
-        case .divide: binaryMap(layout, a, b, output) { (x: V, y: V) in x / y }
-        case .power: binaryMap(layout, a, b, output) { (x: V, y: V) in V.pow(x, y) }
-        case .maximum:
-            binaryMap(layout, a, b, output) { (x: V, y: V) in
-                x.replacing(with: y, where: (y .> x) .| (y .!= y))
-            }
-        case .minimum:
-            binaryMap(layout, a, b, output) { (x: V, y: V) in
-                x.replacing(with: y, where: (y .< x) .| (y .!= y))
-            }
-        case .equal: binaryMap(layout, a, b, output) { (x: V, y: V) in V(repeating: 0).replacing(with: 1, where: x .== y) }
-        case .notEqual: binaryMap(layout, a, b, output) { (x: V, y: V) in V(repeating: 0).replacing(with: 1, where: x .!= y) }
-        case .less: binaryMap(layout, a, b, output) { (x: V, y: V) in V(repeating: 0).replacing(with: 1, where: x .< y) }
-        case .lessOrEqual: binaryMap(layout, a, b, output) { (x: V, y: V) in V(repeating: 0).replacing(with: 1, where: x .<= y) }
-        case .greater: binaryMap(layout, a, b, output) { (x: V, y: V) in V(repeating: 0).replacing(with: 1, where: x .> y) }
-        case .greaterOrEqual: binaryMap(layout, a, b, output) { (x: V, y: V) in V(repeating: 0).replacing(with: 1, where: x .>= y) }
+        case .add: run(AddFunction.self)
+        case .subtract: run(SubtractFunction.self)
+        case .multiply: run(MultiplyFunction.self)
+        case .divide: run(DivideFunction.self)
+        case .power: run(PowerFunction.self)
+        case .swish: run(SwishFunction.self)
+        case .maximum: run(MaximumFunction.self)
+        case .minimum: run(MinimumFunction.self)
+        case .equal: run(EqualFunction.self)
+        case .notEqual: run(NotEqualFunction.self)
+        case .less: run(LessFunction.self)
+        case .lessOrEqual: run(LessOrEqualFunction.self)
+        case .greater: run(GreaterFunction.self)
+        case .greaterOrEqual: run(GreaterOrEqualFunction.self)
         }
     }
 
@@ -109,10 +170,9 @@ enum ElementwiseKernels {
         }
     }
 
-    @inline(__always)
-    static func unaryMap<V: FloatVector>(
-        _ layout: StridedLayout, _ input: UnsafePointer<V.Scalar>, _ output: UnsafeMutablePointer<V.Scalar>,
-        _ f: (V) -> V
+    static func unaryMap<V: FloatVector, F: UnaryFunction>(
+        _: V.Type, _: F.Type, _ layout: StridedLayout,
+        _ input: UnsafePointer<V.Scalar>, _ output: UnsafeMutablePointer<V.Scalar>
     ) {
         let width = V.scalarCount
         let inputStride = layout.innerStride(1), outputStride = layout.innerStride(0)
@@ -121,23 +181,22 @@ enum ElementwiseKernels {
             var index = 0
             if inputStride == 1 && outputStride == 1 {
                 while index + width <= count {
-                    f(V.loadUnaligned(x + index)).store(to: out + index)
+                    F.apply(V.loadUnaligned(x + index)).store(to: out + index)
                     index += width
                 }
             }
             while index < count {
                 let lanes = min(width, count - index)
-                f(V.loadPartial(x + index * inputStride, count: lanes, stride: inputStride, fill: 0))
+                F.apply(V.loadPartial(x + index * inputStride, count: lanes, stride: inputStride, fill: 0))
                     .storePartial(to: out + index * outputStride, count: lanes, stride: outputStride)
                 index += lanes
             }
         }
     }
 
-    @inline(__always)
-    static func binaryMap<V: FloatVector>(
-        _ layout: StridedLayout, _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>,
-        _ output: UnsafeMutablePointer<V.Scalar>, _ f: (V, V) -> V
+    static func binaryMap<V: FloatVector, F: BinaryFunction>(
+        _: V.Type, _: F.Type, _ layout: StridedLayout, _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>,
+        _ output: UnsafeMutablePointer<V.Scalar>
     ) {
         let width = V.scalarCount
         let aStride = layout.innerStride(1), bStride = layout.innerStride(2), outputStride = layout.innerStride(0)
@@ -147,26 +206,26 @@ enum ElementwiseKernels {
             if outputStride == 1 {
                 if aStride == 1 && bStride == 1 {
                     while index + width <= count {
-                        f(V.loadUnaligned(x + index), V.loadUnaligned(y + index)).store(to: out + index)
+                        F.apply(V.loadUnaligned(x + index), V.loadUnaligned(y + index)).store(to: out + index)
                         index += width
                     }
                 } else if aStride == 1 && bStride == 0 {
                     let yv = V(repeating: y.pointee)
                     while index + width <= count {
-                        f(V.loadUnaligned(x + index), yv).store(to: out + index)
+                        F.apply(V.loadUnaligned(x + index), yv).store(to: out + index)
                         index += width
                     }
                 } else if aStride == 0 && bStride == 1 {
                     let xv = V(repeating: x.pointee)
                     while index + width <= count {
-                        f(xv, V.loadUnaligned(y + index)).store(to: out + index)
+                        F.apply(xv, V.loadUnaligned(y + index)).store(to: out + index)
                         index += width
                     }
                 }
             }
             while index < count {
                 let lanes = min(width, count - index)
-                f(V.loadPartial(x + index * aStride, count: lanes, stride: aStride, fill: 1),
+                F.apply(V.loadPartial(x + index * aStride, count: lanes, stride: aStride, fill: 1),
                   V.loadPartial(y + index * bStride, count: lanes, stride: bStride, fill: 1))
                     .storePartial(to: out + index * outputStride, count: lanes, stride: outputStride)
                 index += lanes

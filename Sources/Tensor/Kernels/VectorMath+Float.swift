@@ -4,12 +4,12 @@ extension SIMD16: FloatVector where Scalar == Float {
     static var expm1TaylorDegree: Int { 8 }
     static var expm1SeriesLimit: Float { 0.35 }
 
-    /// e^x, max error 1 ulp against the correctly rounded value on [-103.97, 88.72] (measured
-    /// by `VectorMathTests`); +inf above, 0 below (with gradual underflow), NaN kept.
+    /// e^x; +inf above 88.72, 0 below -103.97 (with gradual underflow), NaN kept. The error
+    /// bound is measured by `VectorMathTests`.
     ///
-    /// x = n ln2 + r with |r| <= ln2/2 (ln2 split in two so n ln2 is exact); e^r by its
-    /// degree-7 Taylor polynomial (truncation 5e-9); 2^n applied as two exponent-field
-    /// factors so that results in the subnormal range round once.
+    /// x = n ln2 + r with |r| <= ln2/2 (ln2 split in two so n ln2 is exact); e^r by Cephes'
+    /// degree-5 minimax polynomial in the form 1 + r + r²P(r); 2^n by writing the exponent
+    /// field (for subnormal results, 2^(n+64) and then 2^-64, so they round once).
     @inline(__always)
     static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let magic = SIMD16<Float>(repeating: 12582912)  // 1.5 * 2^23: adding it rounds to an integer
@@ -17,19 +17,20 @@ extension SIMD16: FloatVector where Scalar == Float {
         let n = shifted - magic
         var r = n.multiplyAdd(SIMD16(repeating: -0.693359375), x)
         r = n.multiplyAdd(SIMD16(repeating: 2.12194440e-4), r)
-        var p = SIMD16<Float>(repeating: 1.0 / 5040)
-        p = p.multiplyAdd(r, SIMD16(repeating: 1.0 / 720))
-        p = p.multiplyAdd(r, SIMD16(repeating: 1.0 / 120))
-        p = p.multiplyAdd(r, SIMD16(repeating: 1.0 / 24))
-        p = p.multiplyAdd(r, SIMD16(repeating: 1.0 / 6))
-        p = p.multiplyAdd(r, SIMD16(repeating: 0.5))
-        p = p.multiplyAdd(r, SIMD16(repeating: 1))
-        p = p.multiplyAdd(r, SIMD16(repeating: 1))
+        var p = SIMD16<Float>(repeating: 1.9875691500e-4)
+        p = p.multiplyAdd(r, SIMD16(repeating: 1.3981999507e-3))
+        p = p.multiplyAdd(r, SIMD16(repeating: 8.3334519073e-3))
+        p = p.multiplyAdd(r, SIMD16(repeating: 4.1665795894e-2))
+        p = p.multiplyAdd(r, SIMD16(repeating: 1.6666665459e-1))
+        p = p.multiplyAdd(r, SIMD16(repeating: 5.0000001201e-1))
+        p = p.multiplyAdd(r * r, r + 1)
         let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
-        let half = integer &>> 1
-        let first = unsafeBitCast((half &+ 127) &<< 23, to: SIMD16<Float>.self)
-        let second = unsafeBitCast((integer &- half &+ 127) &<< 23, to: SIMD16<Float>.self)
-        var result = p * first * second
+        // Subnormal results: scale by 2^(n+64), then by 2^-64, so the result rounds once.
+        let tiny = x .< -87.33654
+        var biased = integer &+ 127
+        biased.replace(with: biased &+ 64, where: tiny)
+        var result = p * unsafeBitCast(biased &<< 23, to: SIMD16<Float>.self)
+        result.replace(with: result * 0x1p-64, where: tiny)
         result.replace(with: .infinity, where: x .> 88.72283935546875)
         result.replace(with: 0, where: x .< -103.97208)
         return result

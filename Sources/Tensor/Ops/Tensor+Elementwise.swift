@@ -52,6 +52,10 @@ extension Tensor {
     /// 1 / x.
     public func reciprocal() -> Tensor { applying(.reciprocal) }
 
+    /// Swish `x · sigmoid(β x)` (Ramachandran et al. 2017) with `beta` broadcast against
+    /// `self` (a scalar or, e.g., one β per feature of `[rows, features]`), fused into one pass.
+    public func swish(beta: Tensor) -> Tensor { combining(beta, .swish, name: "swish") }
+
     /// x^y elementwise with broadcasting (see `VectorMath.pow` for negative bases).
     public func pow(_ exponent: Tensor) -> Tensor { combining(exponent, .power, name: "pow") }
     /// x^y with a scalar exponent.

@@ -29,7 +29,14 @@ extension Tensor {
             return Tensor.zeros(outputShape)
         }
         var result = Tensor(uninitializedShape: outputShape)
-        if axes == Array(0..<axes.count) && isContiguous && !hasBroadcastAxes {
+        let dense = isContiguous && !hasBroadcastAxes
+        if dense && keptCount == 1 {
+            // Everything is reduced: one long row.
+            withExtendedLifetime(self) {
+                Scalar.kernels.reduceRows(operation, 1, reducedCount, reducedCount,
+                                          UnsafePointer(basePointer), result.basePointer)
+            }
+        } else if dense && axes == Array(0..<axes.count) {
             // Leading axes of a dense tensor: column reduction in place, no copy.
             withExtendedLifetime(self) {
                 Scalar.kernels.reduceColumns(operation, reducedCount, keptCount, keptCount,
