@@ -12,6 +12,8 @@ public struct ScalarKernels<Scalar: TensorScalar>: Sendable {
     let unary: @Sendable (UnaryOperation, StridedLayout, UnsafePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void
     let binary: @Sendable (BinaryOperation, StridedLayout, UnsafePointer<Scalar>, UnsafePointer<Scalar>,
                            UnsafeMutablePointer<Scalar>) -> Void
+    let ternary: @Sendable (TernaryOperation, StridedLayout, UnsafePointer<Scalar>, UnsafePointer<Scalar>,
+                            UnsafePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void
     let select: @Sendable (StridedLayout, UnsafePointer<Scalar>, UnsafePointer<Scalar>, UnsafePointer<Scalar>,
                            UnsafeMutablePointer<Scalar>) -> Void
     let reduceRows: @Sendable (ReductionOperation, _ rows: Int, _ length: Int, _ rowStride: Int,
@@ -32,6 +34,7 @@ public struct ScalarKernels<Scalar: TensorScalar>: Sendable {
         ScalarKernels(
             unary: { ElementwiseKernels.unary(V.self, $0, $1, $2, $3) },
             binary: { ElementwiseKernels.binary(V.self, $0, $1, $2, $3, $4) },
+            ternary: { ElementwiseKernels.ternary(V.self, $0, $1, $2, $3, $4, $5) },
             select: { ElementwiseKernels.select(V.self, $0, $1, $2, $3, $4) },
             reduceRows: { ReductionKernels.reduceRows(V.self, $0, rows: $1, length: $2, rowStride: $3, $4, $5) },
             reduceColumns: {

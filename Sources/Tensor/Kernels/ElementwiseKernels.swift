@@ -13,6 +13,10 @@ enum BinaryOperation: CaseIterable, Sendable {
     /// Swish `x · sigmoid(β x)` with x the first operand and β the second, fused so the
     /// activation costs one pass over memory.
     case swish
+    /// `g · (1 - y²)` for g the upstream gradient and y = tanh x: tanh's backward in one pass.
+    case tanhGradient
+    /// `g · y (1 - y)` for y = sigmoid x.
+    case sigmoidGradient
     case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual
 }
 
@@ -50,6 +54,36 @@ enum PowerFunction: BinaryFunction { @inline(__always) static func apply<V: Floa
 enum SwishFunction: BinaryFunction {
     @inline(__always) static func apply<V: FloatVector>(_ x: V, _ beta: V) -> V { x * V.sigmoid(beta * x) }
 }
+enum TanhGradientFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ g: V, _ y: V) -> V { g * (1 - y * y) }
+}
+enum SigmoidGradientFunction: BinaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ g: V, _ y: V) -> V { g * y * (1 - y) }
+}
+/// A lane-wise function of three vectors (see ``UnaryFunction``).
+protocol TernaryFunction {
+    static func apply<V: FloatVector>(_ x: V, _ y: V, _ z: V) -> V
+}
+/// d/dx of x·σ(βx), times g: g·(σ + βx σ(1 - σ)).
+enum SwishInputGradientFunction: TernaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ g: V, _ x: V, _ beta: V) -> V {
+        let s = V.sigmoid(beta * x)
+        return g * (s + beta * x * s * (1 - s))
+    }
+}
+/// d/dβ of x·σ(βx), times g: g·x² σ(1 - σ).
+enum SwishBetaGradientFunction: TernaryFunction {
+    @inline(__always) static func apply<V: FloatVector>(_ g: V, _ x: V, _ beta: V) -> V {
+        let s = V.sigmoid(beta * x)
+        return g * x * x * s * (1 - s)
+    }
+}
+
+/// Ternary elementwise operations with a vector kernel (fused backward passes).
+enum TernaryOperation: CaseIterable, Sendable {
+    case swishInputGradient, swishBetaGradient
+}
+
 /// NaN in either operand wins, as in PyTorch's `maximum`.
 enum MaximumFunction: BinaryFunction {
     @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x.replacing(with: y, where: (y .> x) .| (y .!= y)) }
@@ -116,6 +150,8 @@ enum ElementwiseKernels {
         case .divide: run(DivideFunction.self)
         case .power: run(PowerFunction.self)
         case .swish: run(SwishFunction.self)
+        case .tanhGradient: run(TanhGradientFunction.self)
+        case .sigmoidGradient: run(SigmoidGradientFunction.self)
         case .maximum: run(MaximumFunction.self)
         case .minimum: run(MinimumFunction.self)
         case .equal: run(EqualFunction.self)
@@ -124,6 +160,17 @@ enum ElementwiseKernels {
         case .lessOrEqual: run(LessOrEqualFunction.self)
         case .greater: run(GreaterFunction.self)
         case .greaterOrEqual: run(GreaterOrEqualFunction.self)
+        }
+    }
+
+    static func ternary<V: FloatVector>(
+        _: V.Type, _ operation: TernaryOperation, _ layout: StridedLayout, _ x: UnsafePointer<V.Scalar>,
+        _ y: UnsafePointer<V.Scalar>, _ z: UnsafePointer<V.Scalar>, _ output: UnsafeMutablePointer<V.Scalar>
+    ) {
+        func run<F: TernaryFunction>(_: F.Type) { ternaryMap(V.self, F.self, layout, x, y, z, output) }
+        switch operation {
+        case .swishInputGradient: run(SwishInputGradientFunction.self)
+        case .swishBetaGradient: run(SwishBetaGradientFunction.self)
         }
     }
 
@@ -228,6 +275,41 @@ enum ElementwiseKernels {
                 F.apply(V.loadPartial(x + index * aStride, count: lanes, stride: aStride, fill: 1),
                   V.loadPartial(y + index * bStride, count: lanes, stride: bStride, fill: 1))
                     .storePartial(to: out + index * outputStride, count: lanes, stride: outputStride)
+                index += lanes
+            }
+        }
+    }
+
+    static func ternaryMap<V: FloatVector, F: TernaryFunction>(
+        _: V.Type, _: F.Type, _ layout: StridedLayout, _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>,
+        _ c: UnsafePointer<V.Scalar>, _ output: UnsafeMutablePointer<V.Scalar>
+    ) {
+        let width = V.scalarCount
+        let (so, sa, sb, sc) = (layout.innerStride(0), layout.innerStride(1), layout.innerStride(2), layout.innerStride(3))
+        forEachRun(layout) { offsets, count in
+            let x = a + offsets[1], y = b + offsets[2], z = c + offsets[3], out = output + offsets[0]
+            var index = 0
+            if so == 1 && sa == 1 && sb == 1 {
+                if sc == 1 {
+                    while index + width <= count {
+                        F.apply(V.loadUnaligned(x + index), V.loadUnaligned(y + index), V.loadUnaligned(z + index))
+                            .store(to: out + index)
+                        index += width
+                    }
+                } else if sc == 0 {
+                    let zv = V(repeating: z.pointee)
+                    while index + width <= count {
+                        F.apply(V.loadUnaligned(x + index), V.loadUnaligned(y + index), zv).store(to: out + index)
+                        index += width
+                    }
+                }
+            }
+            while index < count {
+                let lanes = min(width, count - index)
+                F.apply(V.loadPartial(x + index * sa, count: lanes, stride: sa, fill: 1),
+                        V.loadPartial(y + index * sb, count: lanes, stride: sb, fill: 1),
+                        V.loadPartial(z + index * sc, count: lanes, stride: sc, fill: 1))
+                    .storePartial(to: out + index * so, count: lanes, stride: so)
                 index += lanes
             }
         }

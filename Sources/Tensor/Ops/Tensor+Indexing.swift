@@ -122,12 +122,13 @@ extension Tensor {
         return concatenate(tensors.map { $0.unsqueezed(axis: axis) }, axis: axis)
     }
 
-    /// Writes `values` into the region of this tensor selected by `start..<start+extent` on
-    /// `axis` (in place; copies first only if storage is shared).
-    public mutating func assign(_ values: Tensor, axis: Int, start: Int) {
+    /// Writes `values` into the region `start, start + step, ...` of `axis` (as many positions
+    /// as `values` has along that axis), in place; copies first only if storage is shared.
+    public mutating func assign(_ values: Tensor, axis: Int, start: Int, step: Int = 1) {
         makeUniqueContiguous()
         let axis = normalizedAxis(axis, operation: "assign")
-        let window = sliced(axis: axis, start: start, end: start + values.shape[axis])
+        if values.scalarCount == 0 { return }
+        let window = sliced(axis: axis, start: start, end: start + step * (values.shape[axis] - 1) + 1, step: step)
         precondition(window.shape == values.shape, "assign: region \(window.shape) does not fit values \(values.shape)")
         let layout = StridedLayout(shape: values.shape, strides: [window.strides, values.strides])
         withExtendedLifetime(values) {
