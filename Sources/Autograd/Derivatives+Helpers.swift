@@ -61,10 +61,8 @@ func extremumGradient<S: TensorScalar>(_ g: Tensor<S>, _ x: Tensor<S>, _ y: Tens
 }
 
 func swishPullback<S: TensorScalar>(_ g: Tensor<S>, _ x: [Tensor<S>]) -> [LazyGradient<S>?] {
-    // Both gradients come from one fused kernel each; computing them together would need a
-    // kernel with two outputs for little gain.
-    [{ Tensor.swishGradients(upstream: g, input: x[0], beta: x[1]).input },
-     { Tensor.swishGradients(upstream: g, input: x[0], beta: x[1]).beta.summed(toShape: x[1].shape) }]
+    [{ Tensor.swishInputGradient(upstream: g, input: x[0], beta: x[1]) },
+     { Tensor.swishBetaGradient(upstream: g, input: x[0], beta: x[1]).summed(toShape: x[1].shape) }]
 }
 
 func concatenatePullback<S: TensorScalar>(_ g: Tensor<S>, _ x: [Tensor<S>], _ axis: Int) -> [LazyGradient<S>?] {

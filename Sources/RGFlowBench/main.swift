@@ -11,11 +11,14 @@ let usage = """
     usage: rgflow-bench <suite> [--json] [--quick]
     suites:
       tensor    GEMM GFLOP/s at the model's shapes, exp/sigmoid/Swish GB/s, each against numpy
+      autograd  a residual block's forward+backward through the tape vs direct kernels; memory
     """
 
 switch arguments.first {
 case "tensor":
     runTensorBenchmark(json: json, quick: quick)
+case "autograd":
+    runAutogradBenchmark(json: json, quick: quick)
 case "-h", "--help", nil:
     print(usage)
 default:

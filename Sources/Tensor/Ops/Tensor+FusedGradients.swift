@@ -26,13 +26,15 @@ extension Tensor {
         upstream.combining(y, .sigmoidGradient, name: "sigmoidGradient")
     }
 
-    /// The gradients of Swish `x · σ(βx)` with respect to x and β (the latter before summing
-    /// over the axes β was broadcast along), each in one pass.
-    ///
-    /// - Returns: `input = g·(σ + βx σ(1 - σ))` and `beta = g·x² σ(1 - σ)`, both of the
-    ///   broadcast shape of `upstream`, `x` and `beta`.
-    public static func swishGradients(upstream: Tensor, input x: Tensor, beta: Tensor) -> (input: Tensor, beta: Tensor) {
-        (upstream.combining(x, beta, .swishInputGradient, name: "swishGradient"),
-         upstream.combining(x, beta, .swishBetaGradient, name: "swishGradient"))
+    /// The gradient of Swish `x · σ(βx)` with respect to x, `g·(σ + βx σ(1 - σ))`, in one pass
+    /// (broadcast shape of `upstream`, `x` and `beta`).
+    public static func swishInputGradient(upstream: Tensor, input x: Tensor, beta: Tensor) -> Tensor {
+        upstream.combining(x, beta, .swishInputGradient, name: "swishInputGradient")
+    }
+
+    /// The gradient of Swish with respect to β before summing over the axes β was broadcast
+    /// along, `g·x² σ(1 - σ)`, in one pass.
+    public static func swishBetaGradient(upstream: Tensor, input x: Tensor, beta: Tensor) -> Tensor {
+        upstream.combining(x, beta, .swishBetaGradient, name: "swishBetaGradient")
     }
 }
