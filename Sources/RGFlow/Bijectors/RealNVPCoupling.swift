@@ -1,0 +1,114 @@
+// The RealNVP affine coupling of one K x K block, with checkerboard masks (Dinh et al. 2017).
+
+import Autograd
+import Foundation
+import Tensor
+
+/// Affine coupling on blocks `[N, C, K, K]` with checkerboard masks: for each of its pairs of
+/// networks (s_k, t_k), two half-steps, first with (mask, inv) = (left, right), then
+/// (right, left):
+///
+///     m = mask ⊙ x,  s = inv ⊙ s_k(m),  t = inv ⊙ t_k(m),
+///     x ← m + inv ⊙ (x ⊙ exp(s) + t),   log|det| += Σ s
+///
+/// `left` is 1 where row and column have the same parity. The inverse runs the pairs in
+/// reverse, each pair's (right, left) half-step first: x = m + inv ⊙ (z - t) ⊙ exp(-s).
+/// State-dict names `mask_left`, `mask_right` (buffers), `s_layers.k.…`, `t_layers.k.…`.
+public final class RealNVPCoupling<Scalar: TensorScalar>: Bijector {
+    /// The s networks (with tanh), one per pair.
+    public let scaleNetworks: [ResidualNetwork<Scalar>]
+    /// The t networks, one per pair.
+    public let translationNetworks: [ResidualNetwork<Scalar>]
+    /// The checkerboard masks, `[C, K, K]`.
+    public let leftMask, rightMask: Tensor<Scalar>
+    /// Recompute subnet activations in backward instead of keeping them (less memory, one more
+    /// forward pass of each subnet), as the reference does.
+    public var recomputesSubnets = false
+    let channels, kernelSize: Int
+    private let leftFlat, rightFlat: Tensor<Scalar>
+
+    /// A coupling for `channels` x `kernelSize`² blocks with `pairs` (s, t) network pairs.
+    public init(channels: Int, kernelSize: Int, pairs: Int, hidden: Int, hiddenLayers: Int, residualBlocks: Int,
+                using generator: inout TensorRandomGenerator) {
+        self.channels = channels
+        self.kernelSize = kernelSize
+        let width = channels * kernelSize * kernelSize
+        var left = [Scalar](repeating: 0, count: width)
+        for c in 0..<channels {
+            for row in 0..<kernelSize {
+                for column in 0..<kernelSize where (row + column) % 2 == 0 {
+                    left[(c * kernelSize + row) * kernelSize + column] = 1
+                }
+            }
+        }
+        leftFlat = Tensor(shape: [width], scalars: left)
+        rightFlat = 1 - leftFlat
+        leftMask = leftFlat.reshaped([channels, kernelSize, kernelSize])
+        rightMask = rightFlat.reshaped([channels, kernelSize, kernelSize])
+        var scales: [ResidualNetwork<Scalar>] = [], translations: [ResidualNetwork<Scalar>] = []
+        for _ in 0..<pairs {
+            scales.append(ResidualNetwork(width: width, hidden: hidden, hiddenLayers: hiddenLayers,
+                                          residualBlocks: residualBlocks, appliesTanh: true, using: &generator))
+            translations.append(ResidualNetwork(width: width, hidden: hidden, hiddenLayers: hiddenLayers,
+                                                residualBlocks: residualBlocks, appliesTanh: false, using: &generator))
+        }
+        scaleNetworks = scales
+        translationNetworks = translations
+    }
+
+    private func evaluate(_ network: ResidualNetwork<Scalar>, _ input: Variable<Scalar>) -> Variable<Scalar> {
+        recomputesSubnets ? checkpointed([input]) { network($0[0]) } : network(input)
+    }
+
+    private func halfStep(_ x: Variable<Scalar>, pair: Int, mask: Tensor<Scalar>, inverseMask: Tensor<Scalar>,
+                          inverting: Bool) -> (Variable<Scalar>, Variable<Scalar>) {
+        let conditioner = x * mask
+        let s = evaluate(scaleNetworks[pair], conditioner) * inverseMask
+        let t = evaluate(translationNetworks[pair], conditioner) * inverseMask
+        let transformed = inverting ? (x - t) * (-s).exp() : x * s.exp() + t
+        return (conditioner + transformed * inverseMask, s.sum(axes: [1]))
+    }
+
+    /// Transforms blocks `[N, C, K, K]`; logDet `[N]`.
+    public func forward(_ x: Variable<Scalar>) -> (output: Variable<Scalar>, logDet: Variable<Scalar>) {
+        let shape = x.shape
+        var y = x.reshaped([shape[0], leftFlat.scalarCount])
+        var logDet = Variable(Tensor<Scalar>.zeros([shape[0]]))
+        for pair in scaleNetworks.indices {
+            for (mask, inverseMask) in [(leftFlat, rightFlat), (rightFlat, leftFlat)] {
+                let (next, s) = halfStep(y, pair: pair, mask: mask, inverseMask: inverseMask, inverting: false)
+                y = next
+                logDet = logDet + s
+            }
+        }
+        return (y.reshaped(shape), logDet)
+    }
+
+    /// Inverts blocks `[N, C, K, K]`; logDet `[N]` (minus the forward one).
+    public func inverse(_ z: Variable<Scalar>) -> (output: Variable<Scalar>, logDet: Variable<Scalar>) {
+        let shape = z.shape
+        var x = z.reshaped([shape[0], leftFlat.scalarCount])
+        var logDet = Variable(Tensor<Scalar>.zeros([shape[0]]))
+        for pair in scaleNetworks.indices.reversed() {
+            for (mask, inverseMask) in [(rightFlat, leftFlat), (leftFlat, rightFlat)] {
+                let (next, s) = halfStep(x, pair: pair, mask: mask, inverseMask: inverseMask, inverting: true)
+                x = next
+                logDet = logDet - s
+            }
+        }
+        return (x.reshaped(shape), logDet)
+    }
+
+    /// `s_layers.k.…` then `t_layers.k.…`.
+    public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
+        scaleNetworks.enumerated().flatMap { prefixed("s_layers.\($0.offset)", $0.element.namedParameters) }
+            + translationNetworks.enumerated().flatMap { prefixed("t_layers.\($0.offset)", $0.element.namedParameters) }
+    }
+
+    /// The masks and the networks' buffers.
+    public var namedBuffers: [(name: String, value: Tensor<Scalar>)] {
+        [("mask_left", leftMask), ("mask_right", rightMask)]
+            + scaleNetworks.enumerated().flatMap { prefixed("s_layers.\($0.offset)", $0.element.namedBuffers) }
+            + translationNetworks.enumerated().flatMap { prefixed("t_layers.\($0.offset)", $0.element.namedBuffers) }
+    }
+}

@@ -1,0 +1,100 @@
+// The MERA-patterned hierarchy: each RG layer gathers its blocks, couples them, and scatters
+// them back (Hu et al. 2022, arXiv:2010.00029, §3).
+
+import Autograd
+import Tensor
+
+/// The RG-Flow bijector on images `[batch, C, L, L]`: 2 (log2(L/K) + 1) RG layers, each a
+/// coupling applied to every block of its ``MERALayerPattern``.
+///
+/// A layer gathers its blocks' pixels (every channel) into `[batch · blocks, C, K, K]`
+/// (batch-major, then block), applies its coupling, and writes the result back into the same
+/// positions; other pixels pass through. Its log-determinant sums over the blocks of a sample.
+/// The inverse runs the layers in reverse with each coupling inverted. State-dict names
+/// `layers.{n}.…`.
+public final class RGFlowNetwork<Scalar: TensorScalar>: Bijector {
+    /// The hyperparameters it was built from.
+    public let configuration: FlowConfiguration
+    /// The couplings, one per RG layer.
+    public let couplings: [any Bijector<Scalar>]
+    /// The pixel pattern of each RG layer.
+    public let patterns: [MERALayerPattern]
+
+    /// Builds the network with the reference's seeded initialisation.
+    public init(configuration: FlowConfiguration, using generator: inout TensorRandomGenerator) {
+        self.configuration = configuration
+        let c = configuration
+        var couplings: [any Bijector<Scalar>] = []
+        for layer in 0..<c.depth {
+            switch c.subnet {
+            case .rnvp:
+                couplings.append(RealNVPCoupling<Scalar>(
+                    channels: c.channels, kernelSize: c.kernelSize, pairs: c.layerCounts[layer],
+                    hidden: c.hiddenWidths[layer], hiddenLayers: c.hiddenLayerCounts[layer],
+                    residualBlocks: c.residualBlockCounts[layer], using: &generator))
+            case .ar:
+                couplings.append(AutoregressiveCoupling<Scalar>(
+                    channels: c.channels, kernelSize: c.kernelSize, pairs: c.layerCounts[layer],
+                    hidden: c.hiddenWidths[layer], hiddenLayers: c.hiddenLayerCounts[layer],
+                    residualBlocks: c.residualBlockCounts[layer], using: &generator))
+            }
+        }
+        self.couplings = couplings
+        patterns = (0..<c.depth).map { MERALayerPattern(layer: $0, sideLength: c.sideLength, kernelSize: c.kernelSize) }
+    }
+
+    /// Recompute subnet activations in backward (RealNVP couplings), trading a forward pass of
+    /// each subnet for their activation memory, as the reference does.
+    public var recomputesSubnets: Bool {
+        get { couplings.contains { ($0 as? RealNVPCoupling<Scalar>)?.recomputesSubnets == true } }
+        set { for case let coupling as RealNVPCoupling<Scalar> in couplings { coupling.recomputesSubnets = newValue } }
+    }
+
+    /// Applies RG layer `layer` (its coupling or the coupling's inverse) to `[batch, C, L, L]`.
+    func apply(layer: Int, to x: Variable<Scalar>, inverting: Bool) -> (Variable<Scalar>, Variable<Scalar>) {
+        let pattern = patterns[layer]
+        let batch = x.shape[0], channels = x.shape[1], k = pattern.kernelSize, blocks = pattern.blockCount
+        precondition(x.shape == [batch, configuration.channels, configuration.sideLength, configuration.sideLength],
+                     "RGFlowNetwork: input of shape \(x.shape), expected [batch, \(configuration.channels), \(configuration.sideLength), \(configuration.sideLength)]")
+        // [B, C, blocks, K, K] -> [B, blocks, C, K, K] -> [B·blocks, C, K, K]
+        let gathered = x.gathered(trailingAxes: 2, pattern.table)
+            .permuted([0, 2, 1, 3, 4]).reshaped([batch * blocks, channels, k, k])
+        let (coupled, logDet) = inverting ? couplings[layer].inverse(gathered) : couplings[layer].forward(gathered)
+        let back = coupled.reshaped([batch, blocks, channels, k, k]).permuted([0, 2, 1, 3, 4])
+        return (x.scattering(back, trailingAxes: 2, pattern.table), logDet.reshaped([batch, blocks]).sum(axes: [1]))
+    }
+
+    /// z = f(x) for images `[batch, C, L, L]`, with log|det ∂z/∂x| `[batch]`.
+    public func forward(_ x: Variable<Scalar>) -> (output: Variable<Scalar>, logDet: Variable<Scalar>) {
+        var y = x
+        var logDet = Variable(Tensor<Scalar>.zeros([x.shape[0]]))
+        for layer in couplings.indices {
+            let (next, layerLogDet) = apply(layer: layer, to: y, inverting: false)
+            y = next
+            logDet = logDet + layerLogDet
+        }
+        return (y, logDet)
+    }
+
+    /// x = f⁻¹(z), layers in reverse, with log|det ∂x/∂z| `[batch]`.
+    public func inverse(_ z: Variable<Scalar>) -> (output: Variable<Scalar>, logDet: Variable<Scalar>) {
+        var x = z
+        var logDet = Variable(Tensor<Scalar>.zeros([z.shape[0]]))
+        for layer in couplings.indices.reversed() {
+            let (next, layerLogDet) = apply(layer: layer, to: x, inverting: true)
+            x = next
+            logDet = logDet + layerLogDet
+        }
+        return (x, logDet)
+    }
+
+    /// `layers.{n}.…` for every coupling.
+    public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
+        couplings.enumerated().flatMap { prefixed("layers.\($0.offset)", $0.element.namedParameters) }
+    }
+
+    /// `layers.{n}.…` buffers (masks, statistics).
+    public var namedBuffers: [(name: String, value: Tensor<Scalar>)] {
+        couplings.enumerated().flatMap { prefixed("layers.\($0.offset)", $0.element.namedBuffers) }
+    }
+}

@@ -1,0 +1,32 @@
+// The standard normal prior.
+
+import Autograd
+import Foundation
+import Tensor
+
+/// N(0, σ²): log p(z) = -z²/(2σ²) - ln σ - ln(2π)/2, σ = 1 by default; samples at temperature T
+/// use σ T.
+public struct GaussianPrior<Scalar: TensorScalar>: Prior, Sendable {
+    /// σ at temperature 1.
+    public var standardDeviation: Scalar
+
+    /// A Gaussian prior with standard deviation σ (default 1).
+    public init(standardDeviation: Scalar = 1) {
+        precondition(standardDeviation > 0, "GaussianPrior: standard deviation must be positive")
+        self.standardDeviation = standardDeviation
+    }
+
+    /// -z²/(2σ²) - ln σ - ln(2π)/2 elementwise.
+    public func logDensity(_ z: Variable<Scalar>) -> Variable<Scalar> {
+        let sigma = Double(standardDeviation)
+        return z.squared() * Scalar(-0.5 / (sigma * sigma)) - Scalar(Foundation.log(sigma) + 0.5 * Foundation.log(2 * Double.pi))
+    }
+
+    /// Normal samples with standard deviation T σ.
+    public func sample(_ shape: [Int], temperature: Scalar, using generator: inout TensorRandomGenerator) -> Tensor<Scalar> {
+        .normal(shape, standardDeviation: standardDeviation * temperature, using: &generator)
+    }
+
+    /// No buffers: the reference's Gaussian source stores none.
+    public var namedBuffers: [(name: String, value: Tensor<Scalar>)] { [] }
+}

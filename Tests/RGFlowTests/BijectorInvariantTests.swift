@@ -1,0 +1,119 @@
+// The shared invariants of every bijector: shape, round trip, log-determinants that cancel and
+// that equal a brute-force log|det J|.
+
+import Autograd
+import Foundation
+import RGFlow
+import Tensor
+import Testing
+
+/// Checks one bijector at one input: the shape is kept, inverse(forward(x)) = x to `roundTrip`,
+/// the two log-determinants sum to 0, and (when `checkJacobian`) the forward log-determinant
+/// equals log|det J| of the full Jacobian to 1e-8 · max(1, |log|det J||).
+func expectBijectorInvariants(_ bijector: any Bijector<Double>, at x: Tensor<Double>, checkJacobian: Bool = true,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+    let (z, logDet) = GradientMode.withoutGradients { bijector.forward(Variable(x)) }
+    #expect(z.shape == x.shape, "forward changed the shape", sourceLocation: sourceLocation)
+    let (back, inverseLogDet) = GradientMode.withoutGradients { bijector.inverse(z) }
+    let roundTrip = (back.value - x).abs().max().scalar
+    #expect(roundTrip <= 1e-10, "inverse(forward(x)) is off by \(roundTrip)", sourceLocation: sourceLocation)
+    let cancellation = (logDet.value + inverseLogDet.value).abs().max().scalar
+    #expect(cancellation <= 1e-10 * max(1, logDet.value.abs().max().scalar),
+            "forward and inverse log-determinants do not cancel: \(cancellation)", sourceLocation: sourceLocation)
+    guard checkJacobian else { return }
+    for sample in 0..<x.shape[0] {
+        let single = x.sliced(axis: 0, start: sample, end: sample + 1).copied()
+        let matrix = jacobian(of: { bijector.forward($0).output }, at: single)
+        let bruteForce = logAbsDeterminant(matrix)
+        let analytic = logDet.value[sample]
+        #expect(abs(analytic - bruteForce) <= 1e-8 * max(1, abs(bruteForce)),
+                "sample \(sample): logDet \(analytic), brute-force log|det J| \(bruteForce)", sourceLocation: sourceLocation)
+    }
+}
+
+/// The grid of the issue: L 4 and 8, C 1 and 3, both subnets, kernel sizes 2 and 4.
+struct FlowCase: CustomTestStringConvertible, Sendable {
+    var side, channels, kernel: Int
+    var subnet: SubnetKind
+    var testDescription: String { "L\(side) C\(channels) K\(kernel) \(subnet.rawValue)" }
+
+    static let all: [FlowCase] = [4, 8].flatMap { side in
+        [1, 3].flatMap { channels in
+            [2, 4].flatMap { kernel in
+                [SubnetKind.rnvp, .ar].map { FlowCase(side: side, channels: channels, kernel: kernel, subnet: $0) }
+            }
+        }
+    }
+}
+
+@Suite("Bijector invariants")
+struct BijectorInvariantTests {
+    @Test("RG-Flow network: exact log-determinant, round trip, cancellation", arguments: FlowCase.all)
+    func network(_ flowCase: FlowCase) throws {
+        let configuration = try testConfiguration(channels: flowCase.channels, side: flowCase.side,
+                                                  kernel: flowCase.kernel, subnet: flowCase.subnet)
+        let model = RGFlowModel<Double>(configuration: configuration, seed: 1)
+        perturb(model, seed: 2)
+        var generator = TensorRandomGenerator(seed: 3)
+        let x = Tensor<Double>.normal([2, flowCase.channels, flowCase.side, flowCase.side], using: &generator)
+        expectBijectorInvariants(model.network, at: x)
+    }
+
+    @Test("RealNVP coupling on blocks", arguments: [1, 3])
+    func realNVPCoupling(channels: Int) {
+        var generator = TensorRandomGenerator(seed: 4)
+        let coupling = RealNVPCoupling<Double>(channels: channels, kernelSize: 4, pairs: 2, hidden: 8, hiddenLayers: 2,
+                                               residualBlocks: 2, using: &generator)
+        perturb(coupling, seed: 5)
+        expectBijectorInvariants(coupling, at: .normal([3, channels, 4, 4], using: &generator))
+    }
+
+    @Test("autoregressive coupling on blocks, with a triangular Jacobian", arguments: [1, 2])
+    func autoregressiveCoupling(channels: Int) {
+        var generator = TensorRandomGenerator(seed: 6)
+        let coupling = AutoregressiveCoupling<Double>(channels: channels, kernelSize: 2, pairs: 2, hidden: 8,
+                                                      hiddenLayers: 2, residualBlocks: 2, using: &generator)
+        perturb(coupling, seed: 7)
+        let x = Tensor<Double>.normal([2, channels, 2, 2], using: &generator)
+        expectBijectorInvariants(coupling, at: x)
+        // Output position p depends on input positions <= p only (features are c · 4 + p).
+        let matrix = jacobian(of: { coupling.forward($0).output }, at: x.sliced(axis: 0, start: 0, end: 1).copied())
+        for output in matrix.indices {
+            for input in matrix.indices where input % 4 > output % 4 {
+                #expect(matrix[output][input] == 0, "output \(output) depends on the later input \(input)")
+            }
+        }
+    }
+
+    @Test("logit transform, with and without its inverse")
+    func logit() {
+        var generator = TensorRandomGenerator(seed: 8)
+        let pixels = Tensor<Double>.uniform([2, 3, 4, 4], low: 0.01, high: 0.99, using: &generator)
+        expectBijectorInvariants(LogitTransform<Double>(constraint: 0.9), at: pixels)
+    }
+
+    @Test("Float round trip within 1e-4")
+    func floatRoundTrip() throws {
+        for subnet in [SubnetKind.rnvp, .ar] {
+            let configuration = try testConfiguration(channels: 3, side: 8, kernel: 4, subnet: subnet)
+            let model = RGFlowModel<Float>(configuration: configuration, seed: 9)
+            perturb(model, seed: 10)
+            var generator = TensorRandomGenerator(seed: 11)
+            let x = Tensor<Float>.normal([4, 3, 8, 8], using: &generator)
+            let back = GradientMode.withoutGradients { model.network.inverse(model.network.forward(Variable(x)).output).output }
+            let error = (back.value - x).abs().max().scalar
+            #expect(error <= 1e-4, "\(subnet): Float round trip off by \(error)")
+        }
+    }
+
+    @Test("an untrained network is the identity (zero-initialised scales)")
+    func initialIdentity() throws {
+        let configuration = try testConfiguration(channels: 3, side: 8, kernel: 4, subnet: .rnvp)
+        let model = RGFlowModel<Double>(configuration: configuration, seed: 12)
+        var generator = TensorRandomGenerator(seed: 13)
+        let x = Tensor<Double>.normal([2, 3, 8, 8], using: &generator)
+        let (z, logDet) = GradientMode.withoutGradients { model.network.forward(Variable(x)) }
+        #expect(z.value.scalars == x.scalars)
+        #expect(logDet.value.scalars == [0, 0])
+    }
+}
