@@ -33,12 +33,13 @@ public final class RGFlowModel<Scalar: TensorScalar>: ParameterContainer {
     public let network: RGFlowNetwork<Scalar>
     /// The prior the configuration names.
     public let prior: any Prior<Scalar>
-    /// The pixel transform (constraint 0.9).
-    public let logitTransform = LogitTransform<Scalar>(constraint: 0.9)
+    /// The pixel transform (the reference's constraint is 0.9).
+    public let logitTransform: LogitTransform<Scalar>
 
     /// Builds the model with the reference's initialisation, seeded.
-    public init(configuration: FlowConfiguration, seed: UInt64) {
+    public init(configuration: FlowConfiguration, seed: UInt64, logitConstraint: Scalar = 0.9) {
         self.configuration = configuration
+        logitTransform = LogitTransform(constraint: logitConstraint)
         var generator = TensorRandomGenerator(seed: seed)
         network = RGFlowNetwork(configuration: configuration, using: &generator)
         switch configuration.prior {
