@@ -55,3 +55,25 @@ extension ParameterContainer {
         return result
     }
 }
+
+extension ParameterContainer {
+    /// Loads weights from a safetensors file written by this package or converted from the
+    /// reference (F32 or F64, converted to this model's scalar type); tensors whose names start
+    /// with `excludingPrefixes` (e.g. optimiser state in a checkpoint) are skipped.
+    ///
+    /// - Throws: `SafetensorsError` for an unreadable tensor, ``StateDictError`` for names and
+    ///   shapes that do not fit.
+    public func load(from file: Safetensors, excludingPrefixes: [String] = []) throws {
+        var stateDict: [String: Tensor<Scalar>] = [:]
+        for name in file.tensorNames where !excludingPrefixes.contains(where: { name.hasPrefix($0) }) {
+            stateDict[name] = try file.tensor(named: name, as: Scalar.self)
+        }
+        try load(stateDict: stateDict)
+    }
+
+    /// Adds every parameter and buffer to `builder` under its state-dict name.
+    public func addStateDict(to builder: inout SafetensorsBuilder) throws {
+        for (name, value) in namedBuffers { try builder.add(value, named: name) }
+        for (name, parameter) in namedParameters { try builder.add(parameter.value, named: name) }
+    }
+}
