@@ -32,7 +32,8 @@ protocol BinaryFunction {
     @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V
 }
 
-enum NegateFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { -x } }
+/// x · -1, not `-x`: the standard library's SIMD negation is 0 - x, which keeps +0 positive.
+enum NegateFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { x * -1 } }
 enum AbsFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.abs(x) } }
 enum SignFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.sign(x) } }
 enum ExpFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { V.exp(x) } }
@@ -86,28 +87,28 @@ enum TernaryOperation: CaseIterable, Sendable {
 
 /// NaN in either operand wins, as in PyTorch's `maximum`.
 enum MaximumFunction: BinaryFunction {
-    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x.replacing(with: y, where: (y .> x) .| (y .!= y)) }
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x.replacing(with: y, where: V.isLess(x, y) .| V.isNotEqual(y, y)) }
 }
 enum MinimumFunction: BinaryFunction {
-    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x.replacing(with: y, where: (y .< x) .| (y .!= y)) }
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { x.replacing(with: y, where: V.isLess(y, x) .| V.isNotEqual(y, y)) }
 }
 enum EqualFunction: BinaryFunction {
-    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .== y) }
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: V.isEqual(x, y)) }
 }
 enum NotEqualFunction: BinaryFunction {
-    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .!= y) }
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: V.isNotEqual(x, y)) }
 }
 enum LessFunction: BinaryFunction {
-    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .< y) }
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: V.isLess(x, y)) }
 }
 enum LessOrEqualFunction: BinaryFunction {
-    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .<= y) }
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: V.isLessOrEqual(x, y)) }
 }
 enum GreaterFunction: BinaryFunction {
-    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .> y) }
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: V.isLess(y, x)) }
 }
 enum GreaterOrEqualFunction: BinaryFunction {
-    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: x .>= y) }
+    @inline(__always) static func apply<V: FloatVector>(_ x: V, _ y: V) -> V { V(repeating: 0).replacing(with: 1, where: V.isLessOrEqual(y, x)) }
 }
 
 enum ElementwiseKernels {
@@ -189,7 +190,7 @@ enum ElementwiseKernels {
                 let cv = V.loadPartial(c + index * sc, count: lanes, stride: sc, fill: 0)
                 let xv = V.loadPartial(x + index * sx, count: lanes, stride: sx, fill: 0)
                 let yv = V.loadPartial(y + index * sy, count: lanes, stride: sy, fill: 0)
-                yv.replacing(with: xv, where: cv .!= 0).storePartial(to: out + index * so, count: lanes, stride: so)
+                yv.replacing(with: xv, where: V.isNotEqual(cv, .zero)).storePartial(to: out + index * so, count: lanes, stride: so)
                 index += lanes
             }
         }

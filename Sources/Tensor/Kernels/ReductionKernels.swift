@@ -17,8 +17,8 @@ enum ReductionKernels {
     static func combine<V: FloatVector>(_ operation: ReductionOperation, _ a: V, _ b: V) -> V {
         switch operation {
         case .sum: return a + b
-        case .maximum: return a.replacing(with: b, where: (b .> a) .| (b .!= b))
-        case .minimum: return a.replacing(with: b, where: (b .< a) .| (b .!= b))
+        case .maximum: return a.replacing(with: b, where: V.isLess(a, b) .| V.isNotEqual(b, b))
+        case .minimum: return a.replacing(with: b, where: V.isLess(b, a) .| V.isNotEqual(b, b))
         }
     }
 

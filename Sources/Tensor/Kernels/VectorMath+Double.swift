@@ -4,6 +4,11 @@ extension SIMD8: FloatVector where Scalar == Double {
     static var expm1TaylorDegree: Int { 15 }
     static var expm1SeriesLimit: Double { 0.35 }
 
+    @inline(__always) static func isLess(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .< b }
+    @inline(__always) static func isLessOrEqual(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .<= b }
+    @inline(__always) static func isEqual(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .== b }
+    @inline(__always) static func isNotEqual(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .!= b }
+
     /// e^x, max error 1 ulp on [-745.13, 709.78] (measured by `VectorMathTests`); +inf above,
     /// 0 below (gradual underflow), NaN kept. Degree-13 Taylor polynomial on |r| <= ln2/2
     /// (truncation 4e-18).
@@ -26,8 +31,8 @@ extension SIMD8: FloatVector where Scalar == Double {
         let first = unsafeBitCast((half &+ 1023) &<< 52, to: SIMD8<Double>.self)
         let second = unsafeBitCast((integer &- half &+ 1023) &<< 52, to: SIMD8<Double>.self)
         var result = p * first * second
-        result.replace(with: .infinity, where: x .> 709.782712893384)
-        result.replace(with: 0, where: x .< -745.1332191019412)
+        result.replace(with: .infinity, where: x .> Self(repeating: 709.782712893384))
+        result.replace(with: 0, where: x .< Self(repeating: -745.1332191019412))
         return result
     }
 
@@ -35,13 +40,13 @@ extension SIMD8: FloatVector where Scalar == Double {
     /// version with the atanh series to s^22.
     @inline(__always)
     static func log(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        let subnormal = x .< Double.leastNormalMagnitude
+        let subnormal = x .< Self(repeating: Double.leastNormalMagnitude)
         let scaled = x.replacing(with: x * 4503599627370496, where: subnormal)  // 2^52
         let bits = unsafeBitCast(scaled, to: SIMD8<Int64>.self)
         var exponent = ((bits &>> 52) & 0x7ff) &- 1023
         exponent.replace(with: exponent &- 52, where: subnormal)
         var mantissa = unsafeBitCast((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000, to: SIMD8<Double>.self)
-        let large = mantissa .> 1.4142135623730951
+        let large = mantissa .> Self(repeating: 1.4142135623730951)
         mantissa.replace(with: mantissa * 0.5, where: large)
         exponent.replace(with: exponent &+ 1, where: large)
         let f = mantissa - 1
@@ -56,9 +61,9 @@ extension SIMD8: FloatVector where Scalar == Double {
         let e = SIMD8<Double>(exponent)
         var result = e.multiplyAdd(SIMD8(repeating: 1.90821492927058770002e-10), logMantissa)
         result = e.multiplyAdd(SIMD8(repeating: 6.93147180369123816490e-01), result)
-        result.replace(with: -.infinity, where: x .== 0)
-        result.replace(with: .infinity, where: x .== .infinity)
-        result.replace(with: .nan, where: x .< 0)
+        result.replace(with: -.infinity, where: x .== Self(repeating: 0))
+        result.replace(with: .infinity, where: x .== Self(repeating: .infinity))
+        result.replace(with: .nan, where: x .< Self(repeating: 0))
         result.replace(with: x, where: x .!= x)
         return result
     }

@@ -4,6 +4,11 @@ extension SIMD16: FloatVector where Scalar == Float {
     static var expm1TaylorDegree: Int { 8 }
     static var expm1SeriesLimit: Float { 0.35 }
 
+    @inline(__always) static func isLess(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .< b }
+    @inline(__always) static func isLessOrEqual(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .<= b }
+    @inline(__always) static func isEqual(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .== b }
+    @inline(__always) static func isNotEqual(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .!= b }
+
     /// e^x; +inf above 88.72, 0 below -103.97 (with gradual underflow), NaN kept. The error
     /// bound is measured by `VectorMathTests`.
     ///
@@ -26,13 +31,17 @@ extension SIMD16: FloatVector where Scalar == Float {
         p = p.multiplyAdd(r * r, r + 1)
         let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
         // Subnormal results: scale by 2^(n+64), then by 2^-64, so the result rounds once.
-        let tiny = x .< -87.33654
+        // n = 128 (x in (88.38, 88.72], still finite) has no exponent field: 2^127, then 2.
+        let tiny = x .< Self(repeating: -87.33654)
+        let huge = integer .== SIMD16<Int32>(repeating: 128)
         var biased = integer &+ 127
         biased.replace(with: biased &+ 64, where: tiny)
+        biased.replace(with: biased &- 1, where: huge)
         var result = p * unsafeBitCast(biased &<< 23, to: SIMD16<Float>.self)
         result.replace(with: result * 0x1p-64, where: tiny)
-        result.replace(with: .infinity, where: x .> 88.72283935546875)
-        result.replace(with: 0, where: x .< -103.97208)
+        result.replace(with: result * 2, where: huge)
+        result.replace(with: .infinity, where: x .> Self(repeating: 88.72283935546875))
+        result.replace(with: 0, where: x .< Self(repeating: -103.97208))
         return result
     }
 
@@ -43,13 +52,13 @@ extension SIMD16: FloatVector where Scalar == Float {
     /// ln m = f - s (f - R) where R = 2 s²/3 + 2 s⁴/5 + ... (the series of 2 atanh s).
     @inline(__always)
     static func log(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let subnormal = x .< Float.leastNormalMagnitude
+        let subnormal = x .< Self(repeating: Float.leastNormalMagnitude)
         let scaled = x.replacing(with: x * 8388608, where: subnormal)  // 2^23
         let bits = unsafeBitCast(scaled, to: SIMD16<Int32>.self)
         var exponent = ((bits &>> 23) & 0xff) &- 127
         exponent.replace(with: exponent &- 23, where: subnormal)
         var mantissa = unsafeBitCast((bits & 0x007f_ffff) | 0x3f80_0000, to: SIMD16<Float>.self)
-        let large = mantissa .> 1.41421356
+        let large = mantissa .> Self(repeating: 1.41421356)
         mantissa.replace(with: mantissa * 0.5, where: large)
         exponent.replace(with: exponent &+ 1, where: large)
         let f = mantissa - 1
@@ -66,9 +75,9 @@ extension SIMD16: FloatVector where Scalar == Float {
         let e = SIMD16<Float>(exponent)
         var result = e.multiplyAdd(SIMD16(repeating: -2.12194440e-4), logMantissa)
         result = e.multiplyAdd(SIMD16(repeating: 0.693359375), result)
-        result.replace(with: -.infinity, where: x .== 0)
-        result.replace(with: .infinity, where: x .== .infinity)
-        result.replace(with: .nan, where: x .< 0)
+        result.replace(with: -.infinity, where: x .== Self(repeating: 0))
+        result.replace(with: .infinity, where: x .== Self(repeating: .infinity))
+        result.replace(with: .nan, where: x .< Self(repeating: 0))
         result.replace(with: x, where: x .!= x)
         return result
     }

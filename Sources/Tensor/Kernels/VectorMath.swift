@@ -16,8 +16,8 @@ extension FloatVector {
         }
         series = series * x
         let direct = exp(x) - 1
-        let magnitude = x.replacing(with: -x, where: x .< 0)
-        return direct.replacing(with: series, where: magnitude .< expm1SeriesLimit)
+        let magnitude = x.replacing(with: -x, where: isLess(x, .zero))
+        return direct.replacing(with: series, where: isLess(magnitude, Self(repeating: expm1SeriesLimit)))
     }
 
     /// ln(1 + x) without cancellation near 0: ln(u) corrected by ((u - 1) - x) / u, the
@@ -26,7 +26,7 @@ extension FloatVector {
     static func log1p(_ x: Self) -> Self {
         let u = x + 1
         var correction = ((u - 1) - x) / u
-        correction.replace(with: 0, where: (u .== 0) .| (u .== .infinity))
+        correction.replace(with: 0, where: isEqual(u, .zero) .| isEqual(u, Self(repeating: .infinity)))
         return log(u) - correction
     }
 
@@ -34,40 +34,46 @@ extension FloatVector {
     /// accurate near 0 where 1 - e^(-2|x|) would cancel.
     @inline(__always)
     static func tanh(_ x: Self) -> Self {
-        let negative = x .< 0
+        let negative = isLess(x, .zero)
         let magnitude = x.replacing(with: -x, where: negative)
         let t = expm1(magnitude * -2)
         let value = -t / (t + 2)
         return value.replacing(with: -value, where: negative)
     }
 
-    /// 1 / (1 + e^(-x)): e^(-x) overflowing to +inf gives exactly 0, never NaN.
+    /// 1 / (1 + e^(-x)) for x >= 0 and e^x / (1 + e^x) below, both from e = e^(-|x|) <= 1:
+    /// never NaN, exactly 0 and 1 at ∓inf, and the tiny values of large negative x keep their
+    /// relative accuracy down to the subnormals (1 / (1 + e^(-x)) flushed them to 0 as soon
+    /// as e^(-x) overflowed).
     @inline(__always)
     static func sigmoid(_ x: Self) -> Self {
-        1 / (exp(-x) + 1)
+        let negative = isLess(x, .zero)
+        let e = exp(x.replacing(with: -x, where: .!negative))
+        return Self(repeating: 1).replacing(with: e, where: negative) / (e + 1)
     }
 
     /// ln(1 + e^x) = max(x, 0) + ln(1 + e^(-|x|)): no overflow for large x.
     @inline(__always)
     static func softplus(_ x: Self) -> Self {
-        let positive = x.replacing(with: 0, where: x .< 0)
-        let magnitude = x.replacing(with: -x, where: x .< 0)
+        let negative = isLess(x, .zero)
+        let positive = x.replacing(with: 0, where: negative)
+        let magnitude = x.replacing(with: -x, where: negative)
         return positive + log1p(exp(-magnitude))
     }
 
-    /// |x| (NaN kept).
+    /// |x| (NaN kept; both zeros give +0, as 0 - x is +0 for either).
     @inline(__always)
     static func abs(_ x: Self) -> Self {
-        x.replacing(with: -x, where: x .< 0)
+        x.replacing(with: 0 - x, where: isLessOrEqual(x, .zero))
     }
 
     /// -1, 0 or +1 by the sign of x; NaN stays NaN and ±0 gives 0.
     @inline(__always)
     static func sign(_ x: Self) -> Self {
         var result = x
-        result.replace(with: 1, where: x .> 0)
-        result.replace(with: -1, where: x .< 0)
-        result.replace(with: 0, where: x .== 0)
+        result.replace(with: 1, where: isLess(.zero, x))
+        result.replace(with: -1, where: isLess(x, .zero))
+        result.replace(with: 0, where: isEqual(x, .zero))
         return result
     }
 
@@ -78,13 +84,13 @@ extension FloatVector {
         let magnitude = abs(x)
         var result = exp(y * log(magnitude))
         let yRounded = y.rounded(.toNearestOrEven)
-        let integral = yRounded .== y
+        let integral = isEqual(yRounded, y)
         let halfRounded = (y * 0.5).rounded(.toNearestOrEven)
-        let odd = integral .& (halfRounded .!= y * 0.5)
-        let negative = x .< 0
+        let odd = integral .& isNotEqual(halfRounded, y * 0.5)
+        let negative = isLess(x, .zero)
         result.replace(with: -result, where: negative .& odd)
         result.replace(with: .nan, where: negative .& .!integral)
-        result.replace(with: 1, where: y .== 0)
+        result.replace(with: 1, where: isEqual(y, .zero))
         return result
     }
 }

@@ -1,0 +1,128 @@
+// Training checkpoints in safetensors: the flow under the reference's names, AdamW's moments
+// and step, and the run's settings in the metadata; written atomically, rotated, resumed.
+
+import Foundation
+import Tensor
+
+/// What a checkpoint records besides tensors.
+public struct CheckpointInfo: Sendable {
+    /// The last completed epoch.
+    public var epoch: Int
+    /// AdamW's step count.
+    public var optimizerStep: Int
+    /// The network settings.
+    public var configuration: FlowConfiguration
+    /// The run settings.
+    public var options: TrainingOptions
+}
+
+/// Reading, writing and rotating checkpoints.
+///
+/// Layout: the model's state dict under the reference's key names (weights, masks,
+/// `prior.scale`, the Scale layers' debug statistics), AdamW's moments as
+/// `optimizer.exp_avg.{name}` and `optimizer.exp_avg_sq.{name}`, and metadata `format`,
+/// `epoch`, `optimizer_step`, `dtype`, `configuration` and `options` (JSON), and `rng`
+/// (how every random stream derives from the seed, so resuming needs no generator position).
+public enum Checkpoint {
+    /// The `format` metadata value.
+    public static let format = "rgflow-checkpoint-1"
+    static let firstMomentPrefix = "optimizer.exp_avg."
+    static let secondMomentPrefix = "optimizer.exp_avg_sq."
+
+    /// Writes the model and optimiser state of `epoch` to `url`, atomically (temporary file,
+    /// flush, rename): a run killed while writing leaves the previous file intact.
+    public static func save<Scalar: TensorScalar>(model: RGFlowModel<Scalar>, optimizer: AdamW<Scalar>, epoch: Int,
+                                                  options: TrainingOptions, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var builder = SafetensorsBuilder(metadata: [
+            "format": format,
+            "epoch": "\(epoch)",
+            "optimizer_step": "\(optimizer.step)",
+            "dtype": Scalar.dtypeName,
+            "configuration": String(decoding: try encoder.encode(model.configuration), as: UTF8.self),
+            "options": String(decoding: try encoder.encode(options), as: UTF8.self),
+            "rng": "{\"seed\": \(options.seed), \"streams\": \"initialisation: seed; shuffle: (seed, epoch); dequantisation: (seed, epoch, batch); samples: (seed, epoch)\"}",
+        ])
+        try model.addStateDict(to: &builder)
+        let names = model.namedParameters.map(\.name)
+        for (index, name) in names.enumerated() {
+            if let moment = optimizer.firstMoments[index] { try builder.add(moment, named: firstMomentPrefix + name) }
+            if let moment = optimizer.secondMoments[index] { try builder.add(moment, named: secondMomentPrefix + name) }
+        }
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try builder.write(to: url)
+    }
+
+    /// Reads a checkpoint's metadata without loading it.
+    public static func info(of file: Safetensors) throws -> CheckpointInfo {
+        func field(_ key: String) throws -> String {
+            guard let value = file.metadata[key] else {
+                throw CheckpointError("\(file.file): not an rgflow checkpoint: metadata has no \"\(key)\"")
+            }
+            return value
+        }
+        guard try field("format") == format else {
+            throw CheckpointError("\(file.file): checkpoint format \(try field("format")), expected \(format)")
+        }
+        guard let epoch = Int(try field("epoch")), let step = Int(try field("optimizer_step")) else {
+            throw CheckpointError("\(file.file): epoch or optimizer_step metadata is not an integer")
+        }
+        let decoder = JSONDecoder()
+        return CheckpointInfo(
+            epoch: epoch, optimizerStep: step,
+            configuration: try decoder.decode(FlowConfiguration.self, from: Data(try field("configuration").utf8)),
+            options: try decoder.decode(TrainingOptions.self, from: Data(try field("options").utf8)))
+    }
+
+    /// Loads weights and optimiser state into an existing model and optimiser.
+    ///
+    /// - Throws: ``CheckpointError`` when the checkpoint's network differs from the model's,
+    ///   `StateDictError` for names or shapes that do not fit.
+    @discardableResult
+    public static func load<Scalar: TensorScalar>(_ file: Safetensors, into model: RGFlowModel<Scalar>,
+                                                  optimizer: AdamW<Scalar>?) throws -> CheckpointInfo {
+        let info = try info(of: file)
+        guard info.configuration == model.configuration else {
+            throw CheckpointError("\(file.file): checkpoint of network \(info.configuration.networkName), "
+                                  + "this run builds \(model.configuration.networkName)")
+        }
+        try model.load(from: file, excludingPrefixes: ["optimizer."])
+        if let optimizer {
+            let names = model.namedParameters.map(\.name)
+            func moment(_ prefix: String, _ name: String) throws -> Tensor<Scalar>? {
+                file.contains(prefix + name) ? try file.tensor(named: prefix + name, as: Scalar.self) : nil
+            }
+            try optimizer.restore(step: info.optimizerStep,
+                                  firstMoments: try names.map { try moment(firstMomentPrefix, $0) },
+                                  secondMoments: try names.map { try moment(secondMomentPrefix, $0) })
+        }
+        return info
+    }
+
+    /// Epochs with a checkpoint in `folder` (files named `{epoch}.safetensors`; temporary
+    /// files of an interrupted write are ignored), ascending.
+    public static func epochs(in folder: URL) -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.compactMap { name -> Int? in
+            guard name.hasSuffix(".safetensors"), !name.hasPrefix(".") else { return nil }
+            return Int(name.dropLast(".safetensors".count))
+        }.sorted()
+    }
+
+    /// After saving `epoch`, deletes the checkpoint of `epoch - saveEpoch` unless that epoch
+    /// is a multiple of `keepEpoch` (the reference's rotation).
+    public static func rotate(in paths: RunPaths, savedEpoch epoch: Int, saveEpoch: Int, keepEpoch: Int) {
+        let previous = epoch - saveEpoch
+        guard saveEpoch > 0, previous > 0 else { return }
+        if keepEpoch > 0 && previous % keepEpoch == 0 { return }
+        try? FileManager.default.removeItem(at: paths.checkpoint(epoch: previous))
+    }
+}
+
+/// A checkpoint that cannot be used, with the file and the reason.
+public struct CheckpointError: Error, CustomStringConvertible, Sendable {
+    /// The explanation.
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

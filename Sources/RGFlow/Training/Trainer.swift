@@ -1,0 +1,183 @@
+// The training loop: dequantise, loss, backward, clip, AdamW; logs, checkpoints, samples,
+// and resuming exactly where a run stopped.
+
+import Autograd
+import Foundation
+import Tensor
+
+/// Something a training run reports as it goes (for progress displays).
+public enum TrainingEvent: Sendable {
+    /// A batch finished; `batchesPerEpoch` and `imagesPerSecond` serve progress bars.
+    case batch(TrainingLogLine, batchesPerEpoch: Int, imagesPerSecond: Double)
+    /// An epoch finished, with its mean bits per dimension.
+    case epochFinished(epoch: Int, bitsPerDimension: Double, seconds: Double)
+    /// A checkpoint was written.
+    case checkpointSaved(URL)
+    /// A sample grid was written.
+    case samplesWritten(URL)
+    /// The run continued from a checkpoint.
+    case resumed(epoch: Int, from: URL)
+}
+
+/// A run that cannot continue, naming where and why.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    /// The explanation.
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Trains an ``RGFlowModel`` with AdamW, as the reference's training loop does.
+///
+/// Every random stream derives from the seed and the position in the run (shuffle from the
+/// epoch, dequantisation noise from epoch and batch, sample plots from the epoch), so a run
+/// resumed from a checkpoint continues bit for bit as the uninterrupted run would.
+public final class Trainer<Scalar: TensorScalar> {
+    /// The model being trained.
+    public let model: RGFlowModel<Scalar>
+    /// Its optimiser.
+    public let optimizer: AdamW<Scalar>
+    /// The run's settings.
+    public let options: TrainingOptions
+    /// Where output goes, or nil when output is disabled.
+    public let paths: RunPaths?
+    /// Epochs completed so far (restored on resume).
+    public private(set) var completedEpochs = 0
+    /// Receives progress events.
+    public var onEvent: ((TrainingEvent) -> Void)?
+    /// Whether log lines are also printed to standard output (the tool turns this off on a
+    /// terminal, where it shows a progress bar, and for `--no_stdout`).
+    public var printsLogLines = true
+
+    /// A fresh model and optimiser for `configuration`, initialised from `options.seed`.
+    public init(configuration: FlowConfiguration, options: TrainingOptions) {
+        self.options = options
+        model = RGFlowModel<Scalar>(configuration: configuration, seed: options.seed)
+        model.network.recomputesSubnets = options.recomputeSubnets
+        optimizer = AdamW(parameters: model.parameters, learningRate: options.learningRate,
+                          weightDecay: options.weightDecay)
+        paths = options.runPrefix(networkName: configuration.networkName).map(RunPaths.init)
+    }
+
+    /// Loads the newest checkpoint of this run's folder, if there is one.
+    ///
+    /// - Returns: the epoch resumed from, or nil for a fresh start.
+    @discardableResult
+    public func resumeFromNewestCheckpoint() throws -> Int? {
+        guard let paths, let epoch = Checkpoint.epochs(in: paths.checkpoints).last else { return nil }
+        let url = paths.checkpoint(epoch: epoch)
+        let info = try Checkpoint.load(try Safetensors(contentsOf: url), into: model, optimizer: optimizer)
+        completedEpochs = info.epoch
+        onEvent?(.resumed(epoch: info.epoch, from: url))
+        return info.epoch
+    }
+
+    /// A stream seeded by the run seed and a position in the run.
+    func generator(_ stream: UInt64, _ epoch: Int, _ batch: Int = 0) -> TensorRandomGenerator {
+        var mixer = TensorRandomGenerator(seed: options.seed ^ (stream &* 0x9E37_79B9_7F4A_7C15))
+        let first = mixer.next() ^ UInt64(epoch)
+        return TensorRandomGenerator(seed: first &* 0xBF58_476D_1CE4_E5B9 ^ UInt64(batch))
+    }
+
+    /// One optimisation step on a batch `[B, C, L, L]` of pixels in [0, 1].
+    ///
+    /// - Returns: the per-sample losses.
+    /// - Throws: ``TrainingError`` when the loss or the gradient norm is not finite.
+    func step(pixels: Tensor<Float>, epoch: Int, batch: Int) throws -> [Double] {
+        optimizer.parameters.forEach { $0.zeroGradient() }
+        var noise = generator(1, epoch, batch)
+        let loss = model.loss(pixels: pixels.converted(to: Scalar.self), dequantizingWith: &noise)
+        let values = loss.perSample.value.scalars.map(Double.init)
+        guard values.allSatisfy(\.isFinite) else {
+            throw TrainingError("epoch \(epoch) batch \(batch): the loss is not finite (\(values.first { !$0.isFinite }!)); stopping, the last checkpoint is kept")
+        }
+        loss.mean.backward()
+        if options.clipGradient > 0 {
+            let norm = clipGradientNorm(optimizer.parameters, maxNorm: options.clipGradient)
+            guard norm.isFinite else {
+                throw TrainingError("epoch \(epoch) batch \(batch): the gradient norm is not finite; stopping, the last checkpoint is kept")
+            }
+        }
+        optimizer.update()
+        return values
+    }
+
+    /// Trains until `options.epochs` epochs are complete.
+    ///
+    /// - Parameters:
+    ///   - batchesPerEpoch: the number of batches each epoch yields.
+    ///   - epochBatches: returns, for an epoch, a function yielding its batches `[B, C, L, L]`
+    ///     of pixels in [0, 1] (nil at the end).
+    ///   - writeSamples: writes a grid of sample images `[N, C, L, L]` in [0, 1] to a file.
+    public func train(batchesPerEpoch: Int, epochBatches: (Int) -> () throws -> Tensor<Float>?,
+                      writeSamples: (Tensor<Float>, URL) throws -> Void) throws {
+        let log = try paths.map { try LogFile(url: $0.log) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        while completedEpochs < options.epochs {
+            let epoch = completedEpochs + 1
+            let next = epochBatches(epoch)
+            var batch = 0
+            var epochLoss = 0.0, epochImages = 0
+            let epochStart = elapsed()
+            while let pixels = try next() {
+                let batchStart = elapsed()
+                let losses = try step(pixels: pixels, epoch: epoch, batch: batch)
+                let mean = losses.reduce(0, +) / Double(losses.count)
+                let deviation = losses.count > 1
+                    ? (losses.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(losses.count - 1)).squareRoot() : .nan
+                let line = TrainingLogLine(epoch: epoch, batch: batch, bitsPerDimension: (mean + Foundation.log(256)) / Foundation.log(2),
+                                           meanLoss: mean, lossStandardDeviation: deviation, seconds: elapsed())
+                if options.printStep > 0 && batch % options.printStep == 0 {
+                    try log?.append(line.text)
+                    if printsLogLines { print(line.text) }
+                }
+                epochLoss += mean * Double(losses.count)
+                epochImages += losses.count
+                onEvent?(.batch(line, batchesPerEpoch: batchesPerEpoch,
+                                imagesPerSecond: Double(losses.count) / Swift.max(elapsed() - batchStart, 1e-9)))
+                batch += 1
+            }
+            completedEpochs = epoch
+            let epochBPD = (epochLoss / Double(Swift.max(epochImages, 1)) + Foundation.log(256)) / Foundation.log(2)
+            onEvent?(.epochFinished(epoch: epoch, bitsPerDimension: epochBPD, seconds: elapsed() - epochStart))
+            if let paths {
+                if options.saveEpoch > 0 && epoch % options.saveEpoch == 0 {
+                    let url = paths.checkpoint(epoch: epoch)
+                    try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, options: options, to: url)
+                    Checkpoint.rotate(in: paths, savedEpoch: epoch, saveEpoch: options.saveEpoch, keepEpoch: options.keepEpoch)
+                    onEvent?(.checkpointSaved(url))
+                }
+                if options.plotEpoch > 0 && epoch % options.plotEpoch == 0 {
+                    var sampling = generator(2, epoch)
+                    let samples = model.samplePixels(count: options.batchSize, using: &sampling).converted(to: Float.self)
+                    let url = paths.samplePlot(epoch: epoch)
+                    try FileManager.default.createDirectory(at: paths.samples, withIntermediateDirectories: true)
+                    try writeSamples(samples, url)
+                    onEvent?(.samplesWritten(url))
+                }
+            }
+        }
+    }
+}
+
+/// An append-only log file, flushed after every line so a killed run keeps its log.
+final class LogFile {
+    private let handle: FileHandle
+
+    init(url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: url.path) {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw TrainingError("cannot create the log file \(url.path)")
+            }
+        }
+        handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+    }
+
+    func append(_ line: String) throws {
+        try handle.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    deinit { try? handle.close() }
+}

@@ -1,0 +1,114 @@
+// The flags shared by the subcommands: network, data, output, seed and threads (the
+// reference's `main.py` names), and turning them into configurations.
+
+import Datasets
+import Foundation
+import RGFlow
+import Tensor
+
+/// Flags describing the network (the reference's names and defaults are the paper's; ours are
+/// smaller so that `rgflow train` finishes in minutes on a laptop CPU).
+enum SharedFlags {
+    static let network: [FlagSpecification] = [
+        FlagSpecification(["data"], default: "msds1", "dataset: \(DatasetFactory.names.joined(separator: ", "))"),
+        FlagSpecification(["data_path"], default: "./data", "where datasets are read"),
+        FlagSpecification(["nchannels"], default: "3", "image channels C"),
+        FlagSpecification(["L"], default: "32", "image side L"),
+        FlagSpecification(["prior"], default: "laplace", "prior: gaussian or laplace"),
+        FlagSpecification(["subnet"], default: "rnvp", "coupling: rnvp or ar"),
+        FlagSpecification(["kernel_size"], default: "4", "block side K"),
+        FlagSpecification(["nlayers"], default: "2,2,1,1", "coupling pairs per RG layer, per level (paper: 8,6,4,2)"),
+        FlagSpecification(["nresblocks"], default: "2", "residual blocks per subnet (paper: 4)"),
+        FlagSpecification(["nmlp"], default: "1", "hidden layers per residual block (paper: 2)"),
+        FlagSpecification(["nhidden"], default: "64", "hidden width (paper: 512)"),
+        FlagSpecification(["dtype"], default: "float32", "float32 or float64"),
+    ]
+
+    static let run: [FlagSpecification] = [
+        FlagSpecification(["out_dir", "o"], default: "./saved_model", "output root; empty disables output"),
+        FlagSpecification(["out_infix"], default: "", "suffix of the run folder name"),
+        FlagSpecification(["seed"], default: "0", "seeds initialisation, shuffles, noise and sampling"),
+        FlagSpecification(["threads"], default: "\(Parallelism.defaultThreadCount)", "CPU threads (also RGFLOW_THREADS)"),
+        FlagSpecification(["cuda"], default: nil, "accepted for compatibility: there is no GPU; use --threads"),
+    ]
+
+    /// The network configuration the flags describe.
+    static func configuration(_ flags: ParsedFlags) throws -> FlowConfiguration {
+        do {
+            return try FlowConfiguration(
+                channels: try flags.integer("nchannels", minimum: 1), sideLength: try flags.integer("L", minimum: 1),
+                kernelSize: try flags.integer("kernel_size", minimum: 1),
+                prior: PriorKind(rawValue: try flags.choice("prior", PriorKind.allCases.map(\.rawValue)))!,
+                subnet: SubnetKind(rawValue: try flags.choice("subnet", SubnetKind.allCases.map(\.rawValue)))!,
+                layers: flags.string("nlayers")!, residualBlocks: flags.string("nresblocks")!,
+                hiddenLayers: flags.string("nmlp")!, hiddenWidths: flags.string("nhidden")!)
+        } catch let error as ConfigurationError {
+            throw UsageError(error.description)
+        }
+    }
+
+    /// Applies --threads and explains --cuda.
+    static func applyRunFlags(_ flags: ParsedFlags) throws {
+        Parallelism.threadCount = try flags.integer("threads", minimum: 1)
+        if flags.wasGiven("cuda") {
+            FileHandle.standardError.write(Data("rgflow: --cuda ignored: this build runs on the CPU (set --threads)\n".utf8))
+        }
+    }
+
+    /// The seed flag.
+    static func seed(_ flags: ParsedFlags) throws -> UInt64 {
+        guard let text = flags.string("seed"), let value = UInt64(text) else {
+            throw UsageError("--seed '\(flags.string("seed") ?? "")' is not a non-negative integer")
+        }
+        return value
+    }
+
+    /// The dataset of a split: the `--data` folder when present; for msds1/msds2 without a
+    /// folder, generated in memory (no files, no downloads).
+    static func dataset(name: String, dataPath: String, split: DatasetSplit, seed: UInt64,
+                        limit: Int? = nil) throws -> any ImageDataset {
+        let dataset: any ImageDataset
+        do {
+            dataset = try DatasetFactory.makeDataset(name: name, dataPath: dataPath, split: split, splitSeed: seed)
+        } catch DatasetError.msdsFolderNotFound {
+            let variant: MSDSVariant = name == "msds2" ? .msds2 : .msds1
+            return MSDSDataset(variant: variant, split: split, seed: seed, count: limit)
+        }
+        guard let limit else { return dataset }
+        guard limit <= dataset.count else {
+            throw UsageError("--train_size \(limit) exceeds the \(dataset.count) images of \(name) \(split.rawValue)")
+        }
+        return PrefixDataset(base: dataset, count: limit)
+    }
+}
+
+/// The first `count` images of a dataset (`--train_size`).
+struct PrefixDataset: ImageDataset {
+    let base: any ImageDataset
+    let count: Int
+    var channels: Int { base.channels }
+    var sideLength: Int { base.sideLength }
+    func image(at index: Int, augmentationSeed: UInt64) throws -> [Float] {
+        try base.image(at: index, augmentationSeed: augmentationSeed)
+    }
+}
+
+/// Calls a generic body with the scalar type a `--dtype` string names.
+protocol ScalarTypeBody {
+    func run<Scalar: TensorScalar>(_: Scalar.Type) throws
+}
+
+func withScalarType(_ dtype: String, _ body: some ScalarTypeBody) throws {
+    switch dtype {
+    case "float32": try body.run(Float.self)
+    case "float64": try body.run(Double.self)
+    default: throw UsageError("--dtype '\(dtype)' is not float32 or float64")
+    }
+}
+
+/// Writes a `[N, C, L, L]` batch in [0, 1] as a square PNG grid.
+func writeGrid(_ images: Tensor<Float>, to url: URL) throws {
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    let columns = Int(Double(images.shape[0]).squareRoot().rounded(.up))
+    try PNGEncoder.write(PNGEncoder.grid(of: images, columns: columns), to: url)
+}

@@ -1,0 +1,56 @@
+// A one-line progress display for terminals: epoch, batch, images/s, running bits/dim, ETA.
+
+import Foundation
+import RGFlow
+
+/// Redraws one terminal line per batch and leaves one summary line per epoch.
+final class ProgressBar: @unchecked Sendable {
+    // @unchecked: used from the training thread only.
+    private let enabled: Bool
+    private let epochs: Int
+    private var runningLoss = 0.0
+    private var runningBatches = 0
+    private var currentEpoch = 0
+    private var smoothedRate = 0.0
+
+    init(enabled: Bool, epochs: Int) {
+        self.enabled = enabled
+        self.epochs = epochs
+    }
+
+    func handle(_ event: TrainingEvent) {
+        guard enabled else { return }
+        switch event {
+        case .batch(let line, let batchesPerEpoch, let imagesPerSecond):
+            if line.epoch != currentEpoch {
+                currentEpoch = line.epoch
+                runningLoss = 0
+                runningBatches = 0
+            }
+            runningLoss += line.bitsPerDimension
+            runningBatches += 1
+            smoothedRate = smoothedRate == 0 ? imagesPerSecond : 0.9 * smoothedRate + 0.1 * imagesPerSecond
+            let done = line.batch + 1
+            let width = 24
+            let filled = min(width, done * width / max(batchesPerEpoch, 1))
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            let remainingBatches = (batchesPerEpoch - done) + (epochs - line.epoch) * batchesPerEpoch
+            let secondsPerBatch = line.seconds / Double(max(1, (line.epoch - 1) * batchesPerEpoch + done))
+            let eta = Int(Double(remainingBatches) * secondsPerBatch)
+            let text = String(format: "epoch %d/%d [%@] %d/%d  %.0f img/s  bpd %.4f  ETA %dm%02ds",
+                              line.epoch, epochs, bar, done, batchesPerEpoch, smoothedRate,
+                              runningLoss / Double(runningBatches), eta / 60, eta % 60)
+            FileHandle.standardOutput.write(Data(("\r" + text + "\u{1B}[K").utf8))
+        case .epochFinished(let epoch, let bitsPerDimension, let seconds):
+            print(String(format: "\repoch %d/%d done: bpd %.4f in %.1f s\u{1B}[K", epoch, epochs, bitsPerDimension, seconds))
+        case .checkpointSaved, .samplesWritten:
+            break
+        case .resumed(let epoch, let url):
+            print("resumed from epoch \(epoch): \(url.path)")
+        }
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardOutput.write(Data("\n".utf8)) }
+    }
+}
