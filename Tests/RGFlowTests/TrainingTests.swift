@@ -1,0 +1,214 @@
+// The training machinery: AdamW against hand-computed steps, clipping, the log format,
+// checkpoints (round trip, rotation, interrupted writes), exact resume, and a falling loss.
+
+import Autograd
+import Foundation
+import RGFlow
+import Tensor
+import Testing
+
+@Suite("Training")
+struct TrainingTests {
+    @Test("AdamW matches the update rule computed by hand, with decay and bias correction")
+    func adamW() {
+        let parameter = Parameter(Tensor<Double>(shape: [2], scalars: [1.0, -2.0]))
+        let optimizer = AdamW(parameters: [parameter], learningRate: 0.1, betas: (0.9, 0.999), epsilon: 1e-8, weightDecay: 0.05)
+        let gradients: [[Double]] = [[0.5, -1.0], [0.25, 3.0], [-0.75, 0.5]]
+        var p = [1.0, -2.0], m = [0.0, 0.0], v = [0.0, 0.0]
+        for (step, gradient) in gradients.enumerated() {
+            parameter.gradient = Tensor(shape: [2], scalars: gradient)
+            optimizer.update()
+            let t = Double(step + 1)
+            for i in 0..<2 {
+                p[i] *= 1 - 0.1 * 0.05
+                m[i] = 0.9 * m[i] + 0.1 * gradient[i]
+                v[i] = 0.999 * v[i] + 0.001 * gradient[i] * gradient[i]
+                let mHat = m[i] / (1 - pow(0.9, t)), vHat = v[i] / (1 - pow(0.999, t))
+                p[i] -= 0.1 * mHat / (vHat.squareRoot() + 1e-8)
+            }
+            for (actual, expected) in zip(parameter.value.scalars, p) {
+                #expect(abs(actual - expected) <= 1e-14 * max(1, abs(expected)), "step \(step + 1): \(actual) vs \(expected)")
+            }
+        }
+        #expect(optimizer.step == 3)
+    }
+
+    @Test("a parameter without a gradient is left alone")
+    func adamWSkipsMissingGradients() {
+        let a = Parameter(Tensor<Double>(shape: [1], scalars: [1])), b = Parameter(Tensor<Double>(shape: [1], scalars: [1]))
+        let optimizer = AdamW(parameters: [a, b], learningRate: 0.1, weightDecay: 0.5)
+        a.gradient = Tensor(shape: [1], scalars: [1])
+        optimizer.update()
+        #expect(b.value.scalars == [1])
+        #expect(a.value.scalars != [1])
+    }
+
+    @Test("clipping scales all gradients by maxNorm / (norm + 1e-6) only above the limit")
+    func clipping() {
+        let a = Parameter(Tensor<Double>.zeros([2])), b = Parameter(Tensor<Double>.zeros([1]))
+        a.gradient = Tensor(shape: [2], scalars: [3, 0])
+        b.gradient = Tensor(shape: [1], scalars: [4])
+        let norm = clipGradientNorm([a, b], maxNorm: 1)
+        #expect(norm == 5)
+        let coefficient = 1 / (5 + 1e-6)
+        #expect(a.gradient!.scalars == [3 * coefficient, 0])
+        #expect(b.gradient!.scalars == [4 * coefficient])
+        a.gradient = Tensor(shape: [2], scalars: [0.3, 0])
+        b.gradient = Tensor(shape: [1], scalars: [0.4])
+        clipGradientNorm([a, b], maxNorm: 1)
+        #expect(a.gradient!.scalars == [0.3, 0])
+    }
+
+    @Test("log lines are formatted as the reference's (expected text from Python's format)")
+    func logFormat() {
+        // '{:.8g}'.format(...) and '{:.3f}'.format(...) in Python 3.11 printed these.
+        let line = TrainingLogLine(epoch: 3, batch: 17, bitsPerDimension: 9.753170512345, meanLoss: 1.2152052345e-05,
+                                   lossStandardDeviation: 123456789.0, seconds: 0.6804)
+        #expect(line.text == "epoch 3 batch 17 bpp 9.7531705 loss 1.2152052e-05 +- 1.2345679e+08 time 0.680")
+        let other = TrainingLogLine(epoch: 1, batch: 0, bitsPerDimension: 2.0, meanLoss: .nan, lossStandardDeviation: 2.0, seconds: 12.0005)
+        #expect(other.text == "epoch 1 batch 0 bpp 2 loss nan +- 2 time 12.001")
+        #expect(TrainingLogLine(parsing: line.text)?.batch == 17)
+    }
+
+    // MARK: - Runs
+
+    static func configuration() throws -> FlowConfiguration {
+        try FlowConfiguration(channels: 1, sideLength: 8, kernelSize: 4, layers: "1", residualBlocks: "1",
+                              hiddenLayers: "1", hiddenWidths: "8")
+    }
+
+    /// Four fixed batches of smooth 8 x 8 images.
+    static let batches: [Tensor<Float>] = (0..<4).map { index in
+        var generator = TensorRandomGenerator(seed: UInt64(index))
+        let noise = Tensor<Float>.uniform([4, 1, 8, 8], low: 0, high: 0.2, using: &generator)
+        let ramp = Tensor<Float>.arange(0, 64).reshaped([1, 1, 8, 8]) / 80
+        return noise + ramp
+    }
+
+    static func options(_ folder: URL, epochs: Int) -> TrainingOptions {
+        var options = TrainingOptions()
+        options.data = "toy"
+        options.batchSize = 4
+        options.epochs = epochs
+        options.outDirectory = folder.path
+        options.plotEpoch = 0
+        options.printStep = 1
+        options.seed = 7
+        options.keepEpoch = 3
+        return options
+    }
+
+    static func run(_ trainer: Trainer<Float>) throws {
+        trainer.printsLogLines = false
+        try trainer.train(batchesPerEpoch: batches.count, epochBatches: { _ in
+            var index = 0
+            return {
+                defer { index += 1 }
+                return index < batches.count ? batches[index] : nil
+            }
+        }, writeSamples: { _, _ in })
+    }
+
+    func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rgflow-training-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("a resumed run ends with the same weights as an uninterrupted one")
+    func resumeEquality() throws {
+        let straightFolder = try temporaryFolder(), resumedFolder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: straightFolder); try? FileManager.default.removeItem(at: resumedFolder) }
+        let straight = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(straightFolder, epochs: 2))
+        try Self.run(straight)
+        let first = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(resumedFolder, epochs: 1))
+        try Self.run(first)
+        let second = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(resumedFolder, epochs: 2))
+        #expect(try second.resumeFromNewestCheckpoint() == 1)
+        try Self.run(second)
+        #expect(second.optimizer.step == straight.optimizer.step)
+        for (a, b) in zip(straight.model.parameters, second.model.parameters) {
+            #expect(a.value.scalars == b.value.scalars)
+        }
+        // Both logs hold the same lines apart from the times.
+        let strip = { (url: URL) in try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ").dropLast().joined(separator: " ") } }
+        #expect(try strip(straight.paths!.log) == strip(second.paths!.log))
+    }
+
+    @Test("checkpoints round-trip weights and AdamW state, and rotate as the reference's")
+    func checkpoints() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let trainer = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 4))
+        try Self.run(trainer)
+        let paths = try #require(trainer.paths)
+        // save_epoch 1, keep_epoch 3: saving e deletes e - 1 unless it is a multiple of 3.
+        #expect(Checkpoint.epochs(in: paths.checkpoints) == [3, 4])
+        let restored = RGFlowModel<Float>(configuration: try Self.configuration(), seed: 99)
+        let optimizer = AdamW(parameters: restored.parameters)
+        let info = try Checkpoint.load(try Safetensors(contentsOf: paths.checkpoint(epoch: 4)), into: restored, optimizer: optimizer)
+        #expect(info.epoch == 4)
+        #expect(optimizer.step == trainer.optimizer.step)
+        for (a, b) in zip(trainer.model.parameters, restored.parameters) { #expect(a.value.scalars == b.value.scalars) }
+        for (a, b) in zip(trainer.optimizer.secondMoments, optimizer.secondMoments) { #expect(a?.scalars == b?.scalars) }
+    }
+
+    @Test("a write killed midway (a truncated temporary file) never replaces the good checkpoint")
+    func interruptedWrite() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let trainer = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 1))
+        try Self.run(trainer)
+        let paths = try #require(trainer.paths)
+        let good = try Data(contentsOf: paths.checkpoint(epoch: 1))
+        // What a kill during the next save leaves: a partial temporary file beside the good one.
+        try good.prefix(good.count / 3).write(to: paths.checkpoints.appendingPathComponent(".2.safetensors.tmp"))
+        #expect(Checkpoint.epochs(in: paths.checkpoints) == [1])
+        let resumed = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 1))
+        #expect(try resumed.resumeFromNewestCheckpoint() == 1)
+        #expect(try Data(contentsOf: paths.checkpoint(epoch: 1)) == good)
+        // A truncated checkpoint is refused with an error naming the file, not half-loaded.
+        let truncated = paths.checkpoints.appendingPathComponent("5.safetensors")
+        try good.prefix(100).write(to: truncated)
+        #expect(throws: (any Error).self) { try resumed.resumeFromNewestCheckpoint() }
+    }
+
+    @Test("a non-finite loss stops the run naming epoch and batch; the checkpoint stays intact")
+    func nonFiniteLoss() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let trainer = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 1))
+        try Self.run(trainer)
+        let paths = try #require(trainer.paths)
+        let good = try Data(contentsOf: paths.checkpoint(epoch: 1))
+        let broken = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 2))
+        broken.printsLogLines = false
+        try broken.resumeFromNewestCheckpoint()
+        var bad = Self.batches[0]
+        bad[0, 0, 3, 3] = .nan
+        do {
+            try broken.train(batchesPerEpoch: 2, epochBatches: { _ in
+                var index = 0
+                return { defer { index += 1 }; return index == 0 ? Self.batches[1] : index == 1 ? bad : nil }
+            }, writeSamples: { _, _ in })
+            Issue.record("training went on through a NaN")
+        } catch {
+            #expect("\(error)".contains("epoch 2 batch 1"), "\(error)")
+        }
+        #expect(try Data(contentsOf: paths.checkpoint(epoch: 1)) == good)
+        #expect(Checkpoint.epochs(in: paths.checkpoints) == [1])
+    }
+
+    @Test("a short training run lowers the loss")
+    func lossFalls() throws {
+        var options = Self.options(URL(fileURLWithPath: "/"), epochs: 6)
+        options.outDirectory = ""
+        options.learningRate = 3e-3
+        let trainer = Trainer<Float>(configuration: try Self.configuration(), options: options)
+        let pixels = Self.batches[0].converted(to: Float.self)
+        let before = GradientMode.withoutGradients { trainer.model.loss(pixels: pixels).mean.value.scalar }
+        try Self.run(trainer)
+        let after = GradientMode.withoutGradients { trainer.model.loss(pixels: pixels).mean.value.scalar }
+        #expect(after < before - 0.05, "loss \(before) -> \(after)")
+    }
+}
