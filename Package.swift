@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "GradCheck", dependencies: ["Tensor", "Autograd"]),
         .testTarget(name: "RGFlowTests", dependencies: ["Tensor", "Autograd", "RGFlow"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Tensor", "Datasets"], exclude: ["Scripts"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Tensor", "Datasets"], exclude: ["Scripts", "Fixtures"]),
         .testTarget(name: "ToolTests", dependencies: ["rgflow"]),
     ]
 )

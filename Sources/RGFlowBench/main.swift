@@ -12,6 +12,8 @@ let usage = """
     suites:
       tensor    GEMM GFLOP/s at the model's shapes, exp/sigmoid/Swish GB/s, each against numpy
       autograd  a residual block's forward+backward through the tape vs direct kernels; memory
+      loader    images/s of the batch loader on CelebA-like JPEG and MSDS PNG folders
+      train     full training steps of the peer's cpu-small preset (--paper: the paper's) vs PyTorch
     """
 
 switch arguments.first {
@@ -19,6 +21,16 @@ case "tensor":
     runTensorBenchmark(json: json, quick: quick)
 case "autograd":
     runAutogradBenchmark(json: json, quick: quick)
+case "loader":
+    do { try runLoaderBenchmark(arguments: Array(arguments.dropFirst())) } catch {
+        FileHandle.standardError.write(Data("rgflow-bench loader: \(error)\n".utf8))
+        exit(1)
+    }
+case "train":
+    do { try runTrainingBenchmark(json: json, quick: quick, arguments: arguments) } catch {
+        FileHandle.standardError.write(Data("rgflow-bench train: \(error)\n".utf8))
+        exit(1)
+    }
 case "-h", "--help", nil:
     print(usage)
 default:

@@ -69,7 +69,10 @@ enum SharedFlags {
                         limit: Int? = nil) throws -> any ImageDataset {
         let dataset: any ImageDataset
         do {
-            dataset = try DatasetFactory.makeDataset(name: name, dataPath: dataPath, split: split, splitSeed: seed)
+            // Cached: the cropped and resized images stay in memory (12 KiB each), so only the
+            // first epoch pays for decoding.
+            dataset = try DatasetFactory.makeDataset(name: name, dataPath: dataPath, split: split, splitSeed: seed,
+                                                     cachesImages: true)
         } catch DatasetError.msdsFolderNotFound {
             let variant: MSDSVariant = name == "msds2" ? .msds2 : .msds1
             return MSDSDataset(variant: variant, split: split, seed: seed, count: limit)
