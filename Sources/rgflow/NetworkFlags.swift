@@ -20,7 +20,7 @@ enum SharedFlags {
         FlagSpecification(["nlayers"], default: "2,2,1,1", "coupling pairs per RG layer, per level (paper: 8,6,4,2)"),
         FlagSpecification(["nresblocks"], default: "2", "residual blocks per subnet (paper: 4)"),
         FlagSpecification(["nmlp"], default: "1", "hidden layers per residual block (paper: 2)"),
-        FlagSpecification(["nhidden"], default: "64", "hidden width (paper: 512)"),
+        FlagSpecification(["nhidden"], default: "128", "hidden width (paper: 512)"),
         FlagSpecification(["dtype"], default: "float32", "float32 or float64"),
     ]
 

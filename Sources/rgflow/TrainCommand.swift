@@ -11,9 +11,9 @@ enum TrainCommand {
         FlagSpecification(["batch_size"], default: "64", "images per batch"),
         FlagSpecification(["lr"], default: "1e-3", "AdamW learning rate"),
         FlagSpecification(["weight_decay"], default: "5e-2", "AdamW decoupled weight decay"),
-        FlagSpecification(["epoch"], default: "8", "epochs to train (paper: 500)"),
+        FlagSpecification(["epoch"], default: "6", "epochs to train (paper: 500)"),
         FlagSpecification(["clip_grad"], default: "1", "global gradient-norm clip; 0 disables"),
-        FlagSpecification(["train_size"], default: "6400", "train on the first N training images; 0 for all"),
+        FlagSpecification(["train_size"], default: "12800", "train on the first N training images; 0 for all"),
         FlagSpecification(["print_step"], default: "1", "log every N batches; 0 never"),
         FlagSpecification(["save_epoch"], default: "1", "checkpoint every N epochs; 0 never"),
         FlagSpecification(["keep_epoch"], default: "10", "keep the checkpoints of epochs divisible by N"),
@@ -25,7 +25,7 @@ enum TrainCommand {
 
     static let summary = """
         Trains RG-Flow. With no flags: msds1 generated in memory (no files, no downloads), a small
-        network, 8 epochs of 6400 images; the paper's settings are --nlayers 8,6,4,2 --nresblocks 4
+        network, 6 epochs of 12800 images; the paper's settings are --nlayers 8,6,4,2 --nresblocks 4
         --nmlp 2 --nhidden 512 --epoch 500 --train_size 0. Output goes to
         {out_dir}/{data}/{network}/out{infix}.log, ..._save/{epoch}.safetensors and
         ..._epoch_sample/epoch{e}.png; a run resumes from its newest checkpoint.

@@ -68,6 +68,34 @@ struct BijectorInvariantTests {
         expectBijectorInvariants(coupling, at: .normal([3, channels, 4, 4], using: &generator))
     }
 
+    @Test("each RealNVP half-step passes its conditioning half bit for bit and changes the rest")
+    func conditioningHalfUnchanged() {
+        var generator = TensorRandomGenerator(seed: 14)
+        let coupling = RealNVPCoupling<Double>(channels: 3, kernelSize: 4, pairs: 2, hidden: 8, hiddenLayers: 1,
+                                               residualBlocks: 1, using: &generator)
+        perturb(coupling, seed: 15)
+        let x = Tensor<Double>.normal([5, 48], using: &generator)
+        for pair in 0..<2 {
+            for left in [true, false] {
+                let y = GradientMode.withoutGradients { coupling.couplingStep(Variable(x), pair: pair, conditioningOnLeft: left) }.output.value
+                let mask = (left ? coupling.leftMask : coupling.rightMask).reshaped([48]).scalars
+                for row in 0..<5 {
+                    for feature in 0..<48 {
+                        if mask[feature] == 1 {
+                            #expect(y[row, feature] == x[row, feature], "pair \(pair) left \(left): conditioning value changed")
+                        } else {
+                            #expect(y[row, feature] != x[row, feature], "pair \(pair) left \(left): a transformed value stayed")
+                        }
+                    }
+                }
+                let back = GradientMode.withoutGradients {
+                    coupling.couplingStep(Variable(y), pair: pair, conditioningOnLeft: left, inverting: true)
+                }.output.value
+                #expect((back - x).abs().max().scalar < 1e-12)
+            }
+        }
+    }
+
     @Test("autoregressive coupling on blocks, with a triangular Jacobian", arguments: [1, 2])
     func autoregressiveCoupling(channels: Int) {
         var generator = TensorRandomGenerator(seed: 6)

@@ -60,6 +60,16 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Bijector {
         recomputesSubnets ? checkpointed([input]) { network($0[0]) } : network(input)
     }
 
+    /// One half-step on flattened blocks `[N, C·K·K]`: pair `pair`'s networks read the
+    /// positions of `conditioningOnLeft ? left : right` and transform the others; the
+    /// conditioning positions pass through unchanged. Returns the result and Σ s per row.
+    public func couplingStep(_ x: Variable<Scalar>, pair: Int, conditioningOnLeft: Bool,
+                             inverting: Bool = false) -> (output: Variable<Scalar>, logDet: Variable<Scalar>) {
+        let (mask, inverseMask) = conditioningOnLeft ? (leftFlat, rightFlat) : (rightFlat, leftFlat)
+        let (output, s) = halfStep(x, pair: pair, mask: mask, inverseMask: inverseMask, inverting: inverting)
+        return (output, inverting ? -s : s)
+    }
+
     private func halfStep(_ x: Variable<Scalar>, pair: Int, mask: Tensor<Scalar>, inverseMask: Tensor<Scalar>,
                           inverting: Bool) -> (Variable<Scalar>, Variable<Scalar>) {
         let conditioner = x * mask

@@ -163,8 +163,11 @@ extension Tensor {
         }
     }
 
+    /// Whether some element repeats (stride 0 on an axis longer than 1). An empty tensor
+    /// repeats nothing: its row-major strides are 0 on the axes before a 0 extent, and
+    /// counting those made `copied()` recurse forever on shapes such as [3, 0].
     var hasBroadcastAxes: Bool {
-        zip(shape, strides).contains { $0.0 > 1 && $0.1 == 0 }
+        scalarCount > 0 && zip(shape, strides).contains { $0.0 > 1 && $0.1 == 0 }
     }
 
     /// Pointer to the first element (at `offset`); valid while `self` is alive.

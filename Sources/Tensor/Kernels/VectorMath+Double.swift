@@ -9,9 +9,10 @@ extension SIMD8: FloatVector where Scalar == Double {
     @inline(__always) static func isEqual(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .== b }
     @inline(__always) static func isNotEqual(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .!= b }
 
-    /// e^x, max error 1 ulp on [-745.13, 709.78] (measured by `VectorMathTests`); +inf above,
-    /// 0 below (gradual underflow), NaN kept. Degree-13 Taylor polynomial on |r| <= ln2/2
-    /// (truncation 4e-18).
+    /// e^x, at most 1 ulp from glibc's `exp` (itself within 1 ulp) on [-745.13, 709.78]
+    /// (measured by `VectorMathTests` on 8.4M inputs spanning every binade, in the portable and
+    /// the `NativeCPU` builds); +inf above, 0 below (gradual underflow), NaN kept. Degree-13
+    /// Taylor polynomial on |r| <= ln2/2 (truncation 4e-18).
     @inline(__always)
     static func exp(_ x: SIMD8<Double>) -> SIMD8<Double> {
         let magic = SIMD8<Double>(repeating: 6755399441055744)  // 1.5 * 2^52
@@ -36,8 +37,8 @@ extension SIMD8: FloatVector where Scalar == Double {
         return result
     }
 
-    /// ln x, max error 1 ulp (measured by `VectorMathTests`); the same reduction as the Float
-    /// version with the atanh series to s^22.
+    /// ln x, at most 1 ulp from glibc's `log` (measured as for `exp`); the same reduction as
+    /// the Float version with the atanh series to s^22.
     @inline(__always)
     static func log(_ x: SIMD8<Double>) -> SIMD8<Double> {
         let subnormal = x .< Self(repeating: Double.leastNormalMagnitude)

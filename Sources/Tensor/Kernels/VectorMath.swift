@@ -1,9 +1,16 @@
 // Transcendental functions built generically from the per-type exp and log, written so that
 // no input overflows to NaN: tanh, sigmoid and softplus saturate instead.
+//
+// Max errors below are measured by `VectorMathTests` on 8.4M inputs per function spanning
+// every binade, in the portable and the `NativeCPU` builds: Float against the correctly
+// rounded value, Double as the distance from glibc's function (itself within 1 ulp), or for
+// sigmoid and softplus from the stable formula evaluated in Float80.
 
 extension FloatVector {
     /// e^x - 1 without cancellation near 0: its Taylor series for |x| < 0.35, exp(x) - 1
-    /// elsewhere (where that subtraction loses under 2 ulp).
+    /// elsewhere. Just past the switch the subtraction magnifies exp's error about 3.4 times
+    /// (e^0.35 = 1.42 against a result of 0.42): max error 4.44 ulp in Float, 4 ulp in Double,
+    /// both for x in 0.35 ... 0.4.
     @inline(__always)
     static func expm1(_ x: Self) -> Self {
         let degree = expm1TaylorDegree
@@ -21,7 +28,7 @@ extension FloatVector {
     }
 
     /// ln(1 + x) without cancellation near 0: ln(u) corrected by ((u - 1) - x) / u, the
-    /// rounding error of u = 1 + x.
+    /// rounding error of u = 1 + x. Max error 1.44 ulp in Float, 2 ulp in Double.
     @inline(__always)
     static func log1p(_ x: Self) -> Self {
         let u = x + 1
@@ -31,7 +38,8 @@ extension FloatVector {
     }
 
     /// tanh x = sign(x) · (-t / (2 + t)) with t = expm1(-2|x|) in (-1, 0]: no overflow, and
-    /// accurate near 0 where 1 - e^(-2|x|) would cancel.
+    /// accurate near 0 where 1 - e^(-2|x|) would cancel. Max error 4.23 ulp in Float, 4 ulp
+    /// in Double, for |x| in 0.18 ... 0.26, where expm1(-2|x|) has just left its series.
     @inline(__always)
     static func tanh(_ x: Self) -> Self {
         let negative = isLess(x, .zero)
@@ -44,7 +52,7 @@ extension FloatVector {
     /// 1 / (1 + e^(-x)) for x >= 0 and e^x / (1 + e^x) below, both from e = e^(-|x|) <= 1:
     /// never NaN, exactly 0 and 1 at ∓inf, and the tiny values of large negative x keep their
     /// relative accuracy down to the subnormals (1 / (1 + e^(-x)) flushed them to 0 as soon
-    /// as e^(-x) overflowed).
+    /// as e^(-x) overflowed). Max error 2.51 ulp in Float, 2 ulp in Double.
     @inline(__always)
     static func sigmoid(_ x: Self) -> Self {
         let negative = isLess(x, .zero)
@@ -52,7 +60,8 @@ extension FloatVector {
         return Self(repeating: 1).replacing(with: e, where: negative) / (e + 1)
     }
 
-    /// ln(1 + e^x) = max(x, 0) + ln(1 + e^(-|x|)): no overflow for large x.
+    /// ln(1 + e^x) = max(x, 0) + ln(1 + e^(-|x|)): no overflow for large x. Max error
+    /// 2.27 ulp in Float, 2 ulp in Double.
     @inline(__always)
     static func softplus(_ x: Self) -> Self {
         let negative = isLess(x, .zero)

@@ -31,7 +31,8 @@ extension Tensor {
     public func abs() -> Tensor { applying(.abs) }
     /// -1, 0 or 1 by the sign of each element (NaN stays NaN).
     public func sign() -> Tensor { applying(.sign) }
-    /// e^x (max error 1 ulp; see `VectorMath`).
+    /// e^x (max error 1.27 ulp in Float, 1 ulp from glibc in Double; the bounds of every
+    /// function here are in `VectorMath`).
     public func exp() -> Tensor { applying(.exp) }
     /// ln x (NaN below 0, -inf at 0).
     public func log() -> Tensor { applying(.log) }
@@ -43,7 +44,8 @@ extension Tensor {
     public func squareRoot() -> Tensor { applying(.squareRoot) }
     /// tanh x, saturating to ±1 without overflow.
     public func tanh() -> Tensor { applying(.tanh) }
-    /// 1 / (1 + e^(-x)), exactly 0 or 1 at the extremes, never NaN for finite or infinite x.
+    /// 1 / (1 + e^(-x)): never NaN, exactly 0 and 1 at ∓inf, and accurate for large negative
+    /// x down to the subnormal results.
     public func sigmoid() -> Tensor { applying(.sigmoid) }
     /// ln(1 + e^x) computed as max(x, 0) + ln(1 + e^(-|x|)), so large x never overflows.
     public func softplus() -> Tensor { applying(.softplus) }
