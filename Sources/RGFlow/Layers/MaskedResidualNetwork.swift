@@ -54,24 +54,11 @@ public final class MaskedResidualNetwork<Scalar: TensorScalar>: ParameterContain
 
     /// The state-dict entries under the reference's names.
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
-        var entries: [(name: String, parameter: Parameter<Scalar>)] = []
-        for (blockIndex, block) in blocks.enumerated() {
-            for (pairIndex, pair) in block.enumerated() {
-                entries += prefixed("res_blocks.\(blockIndex).\(2 * pairIndex)", pair.activation.namedParameters)
-                entries += prefixed("res_blocks.\(blockIndex).\(2 * pairIndex + 1)", pair.linear.namedParameters)
-            }
-        }
-        return entries + prefixed("scale", scale.namedParameters)
+        residualBlockParameters(blocks) + prefixed("scale", scale.namedParameters)
     }
 
     /// The masks and the scale's statistics.
     public var namedBuffers: [(name: String, value: Tensor<Scalar>)] {
-        var entries: [(name: String, value: Tensor<Scalar>)] = []
-        for (blockIndex, block) in blocks.enumerated() {
-            for (pairIndex, pair) in block.enumerated() {
-                entries += prefixed("res_blocks.\(blockIndex).\(2 * pairIndex + 1)", pair.linear.namedBuffers)
-            }
-        }
-        return entries + prefixed("scale", scale.namedBuffers)
+        residualBlockBuffers(blocks) + prefixed("scale", scale.namedBuffers)
     }
 }

@@ -36,3 +36,27 @@ func prefixed<Scalar>(_ prefix: String, _ entries: [(name: String, value: Tensor
     -> [(name: String, value: Tensor<Scalar>)] {
     entries.map { (name: prefix + "." + $0.name, value: $0.value) }
 }
+
+/// The state-dict entries of residual blocks of (Swish, linear) pairs: the reference names
+/// pair i of block r `res_blocks.{r}.{2i}` (the Swish) and `res_blocks.{r}.{2i+1}` (the linear).
+func residualBlockParameters<Scalar, Linear: ParameterContainer>(
+    _ blocks: [[(activation: Swish<Scalar>, linear: Linear)]]
+) -> [(name: String, parameter: Parameter<Scalar>)] where Linear.Scalar == Scalar {
+    blocks.enumerated().flatMap { blockIndex, block in
+        block.enumerated().flatMap { pairIndex, pair in
+            prefixed("res_blocks.\(blockIndex).\(2 * pairIndex)", pair.activation.namedParameters)
+                + prefixed("res_blocks.\(blockIndex).\(2 * pairIndex + 1)", pair.linear.namedParameters)
+        }
+    }
+}
+
+/// The buffers of the linear layers of residual blocks, named as ``residualBlockParameters(_:)``.
+func residualBlockBuffers<Scalar, Linear: ParameterContainer>(
+    _ blocks: [[(activation: Swish<Scalar>, linear: Linear)]]
+) -> [(name: String, value: Tensor<Scalar>)] where Linear.Scalar == Scalar {
+    blocks.enumerated().flatMap { blockIndex, block in
+        block.enumerated().flatMap { pairIndex, pair in
+            prefixed("res_blocks.\(blockIndex).\(2 * pairIndex + 1)", pair.linear.namedBuffers)
+        }
+    }
+}

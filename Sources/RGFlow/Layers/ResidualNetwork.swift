@@ -52,14 +52,7 @@ public final class ResidualNetwork<Scalar: TensorScalar>: ParameterContainer {
 
     /// The state-dict entries under the reference's names.
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
-        var entries: [(name: String, parameter: Parameter<Scalar>)] = []
-        for (blockIndex, block) in blocks.enumerated() {
-            for (pairIndex, pair) in block.enumerated() {
-                entries += prefixed("res_blocks.\(blockIndex).\(2 * pairIndex)", pair.activation.namedParameters)
-                entries += prefixed("res_blocks.\(blockIndex).\(2 * pairIndex + 1)", pair.linear.namedParameters)
-            }
-        }
-        return entries + prefixed("scale", scale.namedParameters)
+        residualBlockParameters(blocks) + prefixed("scale", scale.namedParameters)
     }
 
     /// `scale.saved_mean`, `scale.saved_var`.

@@ -56,32 +56,31 @@ extension Tensor {
     /// A copy of `self` with `values` written at the table's positions of the trailing block
     /// (the inverse of ``gathered(trailingAxes:_:)``); `values` has the gathered shape.
     public func scattering(_ values: Tensor, trailingAxes axisCount: Int, _ table: IndexTable) -> Tensor {
-        let (outer, inner) = splitTrailing(axisCount, table, operation: "scatter")
-        precondition(values.shape == outer + table.shape,
-                     "scatter: values of shape \(values.shape), expected \(outer + table.shape)")
-        var result = copied()
-        let source = values.contiguous()
-        withExtendedLifetime(source) {
-            table.positions.withUnsafeBufferPointer { positions in
-                BitCopy.scatter(rows: outer.reduce(1, *), destinationRowLength: inner, table: positions,
-                                from: UnsafePointer(source.basePointer), to: result.basePointer)
-            }
-        }
-        return result
+        scatter(values, axisCount, table, accumulating: false)
     }
 
     /// A copy of `self` with `values` added at the table's positions; repeated positions
     /// accumulate (the adjoint of a gather).
     public func scatteringAdd(_ values: Tensor, trailingAxes axisCount: Int, _ table: IndexTable) -> Tensor {
-        let (outer, inner) = splitTrailing(axisCount, table, operation: "scatterAdd")
+        scatter(values, axisCount, table, accumulating: true)
+    }
+
+    private func scatter(_ values: Tensor, _ axisCount: Int, _ table: IndexTable, accumulating: Bool) -> Tensor {
+        let name = accumulating ? "scatterAdd" : "scatter"
+        let (outer, inner) = splitTrailing(axisCount, table, operation: name)
         precondition(values.shape == outer + table.shape,
-                     "scatterAdd: values of shape \(values.shape), expected \(outer + table.shape)")
+                     "\(name): values of shape \(values.shape), expected \(outer + table.shape)")
         var result = copied()
         let source = values.contiguous()
         withExtendedLifetime(source) {
             table.positions.withUnsafeBufferPointer { positions in
-                Scalar.kernels.scatterAdd(outer.reduce(1, *), inner, positions,
-                                          UnsafePointer(source.basePointer), result.basePointer)
+                let rows = outer.reduce(1, *)
+                if accumulating {
+                    Scalar.kernels.scatterAdd(rows, inner, positions, UnsafePointer(source.basePointer), result.basePointer)
+                } else {
+                    BitCopy.scatter(rows: rows, destinationRowLength: inner, table: positions,
+                                    from: UnsafePointer(source.basePointer), to: result.basePointer)
+                }
             }
         }
         return result
