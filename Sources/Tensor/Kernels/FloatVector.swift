@@ -10,8 +10,9 @@ protocol FloatVector: SIMD where Scalar: TensorScalar {
     static func exp(_ x: Self) -> Self
     /// Natural logarithm lane by lane (NaN below 0, -inf at 0).
     static func log(_ x: Self) -> Self
-    /// Taylor coefficients 1/k! for k = 2 ... up to the degree this precision needs.
-    static var expm1TaylorDegree: Int { get }
+    /// The Taylor series of e^x - 1 to the degree this precision needs (for |x| below
+    /// ``expm1SeriesLimit``), with literal coefficients.
+    static func expm1Series(_ x: Self) -> Self
     /// |x| below which expm1 uses its series instead of exp(x) - 1.
     static var expm1SeriesLimit: Scalar { get }
 

@@ -1,8 +1,28 @@
 // exp and log for SIMD8<Double>: the Float method with longer polynomials and 52-bit fields.
 
 extension SIMD8: FloatVector where Scalar == Double {
-    static var expm1TaylorDegree: Int { 15 }
     static var expm1SeriesLimit: Double { 0.35 }
+
+    /// Σ x^k / k! for k = 1 ... 15 (expm1 near 0; truncation below 1e-20 for |x| < 0.35).
+    @inline(__always)
+    static func expm1Series(_ r: Self) -> Self {
+        var p = Self(repeating: 7.647163731819816e-13)
+        p = p.multiplyAdd(r, Self(repeating: 1.1470745597729725e-11))
+        p = p.multiplyAdd(r, Self(repeating: 1.6059043836821613e-10))
+        p = p.multiplyAdd(r, Self(repeating: 2.08767569878681e-09))
+        p = p.multiplyAdd(r, Self(repeating: 2.505210838544172e-08))
+        p = p.multiplyAdd(r, Self(repeating: 2.755731922398589e-07))
+        p = p.multiplyAdd(r, Self(repeating: 2.7557319223985893e-06))
+        p = p.multiplyAdd(r, Self(repeating: 2.48015873015873e-05))
+        p = p.multiplyAdd(r, Self(repeating: 0.0001984126984126984))
+        p = p.multiplyAdd(r, Self(repeating: 0.001388888888888889))
+        p = p.multiplyAdd(r, Self(repeating: 0.008333333333333333))
+        p = p.multiplyAdd(r, Self(repeating: 0.041666666666666664))
+        p = p.multiplyAdd(r, Self(repeating: 0.16666666666666666))
+        p = p.multiplyAdd(r, Self(repeating: 0.5))
+        p = p.multiplyAdd(r, Self(repeating: 1.0))
+        return p * r
+    }
 
     @inline(__always) static func isLess(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .< b }
     @inline(__always) static func isLessOrEqual(_ a: Self, _ b: Self) -> SIMDMask<MaskStorage> { a .<= b }
@@ -20,12 +40,20 @@ extension SIMD8: FloatVector where Scalar == Double {
         let n = shifted - magic
         var r = n.multiplyAdd(SIMD8(repeating: -6.93147180369123816490e-01), x)
         r = n.multiplyAdd(SIMD8(repeating: -1.90821492927058770002e-10), r)
-        var p = SIMD8<Double>(repeating: 1.0 / 6227020800)  // 1/13!
-        var factorial: Double = 6227020800
-        for k in stride(from: 12, through: 1, by: -1) {
-            factorial /= Double(k + 1)
-            p = p.multiplyAdd(r, SIMD8(repeating: 1 / factorial))
-        }
+        // Taylor coefficients 1/k!, k = 13 ... 1 (then + 1 below).
+        var p = SIMD8<Double>(repeating: 1.6059043836821613e-10)
+        p = p.multiplyAdd(r, SIMD8(repeating: 2.08767569878681e-09))
+        p = p.multiplyAdd(r, SIMD8(repeating: 2.505210838544172e-08))
+        p = p.multiplyAdd(r, SIMD8(repeating: 2.755731922398589e-07))
+        p = p.multiplyAdd(r, SIMD8(repeating: 2.7557319223985893e-06))
+        p = p.multiplyAdd(r, SIMD8(repeating: 2.48015873015873e-05))
+        p = p.multiplyAdd(r, SIMD8(repeating: 0.0001984126984126984))
+        p = p.multiplyAdd(r, SIMD8(repeating: 0.001388888888888889))
+        p = p.multiplyAdd(r, SIMD8(repeating: 0.008333333333333333))
+        p = p.multiplyAdd(r, SIMD8(repeating: 0.041666666666666664))
+        p = p.multiplyAdd(r, SIMD8(repeating: 0.16666666666666666))
+        p = p.multiplyAdd(r, SIMD8(repeating: 0.5))
+        p = p.multiplyAdd(r, SIMD8(repeating: 1.0))
         p = p.multiplyAdd(r, SIMD8(repeating: 1))
         let integer = unsafeBitCast(shifted, to: SIMD8<Int64>.self) &- unsafeBitCast(magic, to: SIMD8<Int64>.self)
         let half = integer &>> 1
@@ -53,10 +81,18 @@ extension SIMD8: FloatVector where Scalar == Double {
         let f = mantissa - 1
         let s = f / (f + 2)
         let z = s * s
-        var series = SIMD8<Double>(repeating: 2.0 / 23)
-        for k in stride(from: 10, through: 1, by: -1) {
-            series = series.multiplyAdd(z, SIMD8(repeating: 2.0 / Double(2 * k + 1)))
-        }
+        // 2/(2k+1), k = 11 ... 1: the series of 2 atanh s in s² = z.
+        var series = SIMD8<Double>(repeating: 0.08695652173913043)
+        series = series.multiplyAdd(z, SIMD8(repeating: 0.09523809523809523))
+        series = series.multiplyAdd(z, SIMD8(repeating: 0.10526315789473684))
+        series = series.multiplyAdd(z, SIMD8(repeating: 0.11764705882352941))
+        series = series.multiplyAdd(z, SIMD8(repeating: 0.13333333333333333))
+        series = series.multiplyAdd(z, SIMD8(repeating: 0.15384615384615385))
+        series = series.multiplyAdd(z, SIMD8(repeating: 0.18181818181818182))
+        series = series.multiplyAdd(z, SIMD8(repeating: 0.2222222222222222))
+        series = series.multiplyAdd(z, SIMD8(repeating: 0.2857142857142857))
+        series = series.multiplyAdd(z, SIMD8(repeating: 0.4))
+        series = series.multiplyAdd(z, SIMD8(repeating: 0.6666666666666666))
         let r = series * z
         let logMantissa = f - s * (f - r)
         let e = SIMD8<Double>(exponent)

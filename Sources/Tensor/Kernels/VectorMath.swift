@@ -13,15 +13,7 @@ extension FloatVector {
     /// both for x in 0.35 ... 0.4.
     @inline(__always)
     static func expm1(_ x: Self) -> Self {
-        let degree = expm1TaylorDegree
-        var coefficient: Scalar = 1
-        for k in 2...degree { coefficient /= Scalar(k) }
-        var series = Self(repeating: coefficient)
-        for k in stride(from: degree - 1, through: 1, by: -1) {
-            coefficient *= Scalar(k + 1)
-            series = series.multiplyAdd(x, Self(repeating: coefficient))
-        }
-        series = series * x
+        let series = expm1Series(x)
         let direct = exp(x) - 1
         let magnitude = x.replacing(with: -x, where: isLess(x, .zero))
         return direct.replacing(with: series, where: isLess(magnitude, Self(repeating: expm1SeriesLimit)))
