@@ -69,7 +69,7 @@ func residentMemoryMiB() -> (current: Double, peak: Double) {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (.nan, .nan) }
     func field(_ name: String) -> Double {
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }) else { return .nan }
-        return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan) / 1024
+        return (Double(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? .nan) / 1024
     }
     return (field("VmRSS:"), field("VmHWM:"))
 }
