@@ -37,23 +37,9 @@ public enum ImageTransforms {
                     for column in 0..<size {
                         let x = left + column
                         if x < 0 || x >= image.width { continue }
-                        let source = (y * image.width + x) * channels
-                        let target = row * size + column
-                        if channels >= 3 {
-                            let red = Float(samples[source]) / maximum
-                            let green = Float(samples[source + 1]) / maximum
-                            let blue = Float(samples[source + 2]) / maximum
-                            if outputChannels == 3 {
-                                result[target] = red
-                                result[plane + target] = green
-                                result[2 * plane + target] = blue
-                            } else {
-                                result[target] = 0.299 * red + 0.587 * green + 0.114 * blue
-                            }
-                        } else {
-                            let gray = Float(samples[source]) / maximum
-                            for channel in 0..<outputChannels { result[channel * plane + target] = gray }
-                        }
+                        DecodedImage.convertPixel(samples, first: (y * image.width + x) * channels, channels: channels,
+                                                  maximum: maximum, into: result, at: row * size + column, plane: plane,
+                                                  outputChannels: outputChannels)
                     }
                 }
             }

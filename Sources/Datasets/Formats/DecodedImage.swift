@@ -35,6 +35,30 @@ public struct DecodedImage: Sendable, Equatable {
     /// Whether the image has colour (RGB or RGBA) rather than gray levels.
     public var isColor: Bool { channels >= 3 }
 
+    /// Converts the pixel whose first sample is `source[first]` to `outputChannels` floats in
+    /// [0, 1], written to `target[pixel]`, `target[pixel + plane]`, ... (the channel rules of
+    /// ``planes(outputChannels:)``). Shared by the whole-image and the cropping conversions.
+    @inline(__always)
+    static func convertPixel(_ source: UnsafeBufferPointer<UInt16>, first: Int, channels: Int, maximum: Float,
+                             into target: UnsafeMutableBufferPointer<Float>, at pixel: Int, plane: Int,
+                             outputChannels: Int) {
+        if channels >= 3 {
+            let red = Float(source[first]) / maximum
+            let green = Float(source[first + 1]) / maximum
+            let blue = Float(source[first + 2]) / maximum
+            if outputChannels == 3 {
+                target[pixel] = red
+                target[plane + pixel] = green
+                target[2 * plane + pixel] = blue
+            } else {
+                target[pixel] = 0.299 * red + 0.587 * green + 0.114 * blue
+            }
+        } else {
+            let gray = Float(source[first]) / maximum
+            for channel in 0..<outputChannels { target[channel * plane + pixel] = gray }
+        }
+    }
+
     /// The image as `[outputChannels, height, width]` floats in [0, 1].
     ///
     /// Alpha is dropped (as PIL's `convert("RGB")` does, which torchvision's image folders
@@ -50,22 +74,8 @@ public struct DecodedImage: Sendable, Equatable {
         samples.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { target in
                 for pixel in 0..<planeSize {
-                    let first = pixel * channels
-                    if isColor {
-                        let red = Float(source[first]) / maximum
-                        let green = Float(source[first + 1]) / maximum
-                        let blue = Float(source[first + 2]) / maximum
-                        if outputChannels == 3 {
-                            target[pixel] = red
-                            target[planeSize + pixel] = green
-                            target[2 * planeSize + pixel] = blue
-                        } else {
-                            target[pixel] = 0.299 * red + 0.587 * green + 0.114 * blue
-                        }
-                    } else {
-                        let gray = Float(source[first]) / maximum
-                        for channel in 0..<outputChannels { target[channel * planeSize + pixel] = gray }
-                    }
+                    DecodedImage.convertPixel(source, first: pixel * channels, channels: channels, maximum: maximum,
+                                              into: target, at: pixel, plane: planeSize, outputChannels: outputChannels)
                 }
             }
         }
