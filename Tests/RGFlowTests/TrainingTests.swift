@@ -153,14 +153,19 @@ struct TrainingTests {
         for (a, b) in zip(trainer.optimizer.secondMoments, optimizer.secondMoments) { #expect(a?.scalars == b?.scalars) }
     }
 
+    /// Trains one epoch into `folder` and returns its paths and the bytes of its checkpoint.
+    func oneEpochCheckpoint(in folder: URL) throws -> (RunPaths, Data) {
+        let trainer = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 1))
+        try Self.run(trainer)
+        let paths = try #require(trainer.paths)
+        return (paths, try Data(contentsOf: paths.checkpoint(epoch: 1)))
+    }
+
     @Test("a write killed midway (a truncated temporary file) never replaces the good checkpoint")
     func interruptedWrite() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let trainer = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 1))
-        try Self.run(trainer)
-        let paths = try #require(trainer.paths)
-        let good = try Data(contentsOf: paths.checkpoint(epoch: 1))
+        let (paths, good) = try oneEpochCheckpoint(in: folder)
         // What a kill during the next save leaves: a partial temporary file beside the good one.
         try good.prefix(good.count / 3).write(to: paths.checkpoints.appendingPathComponent(".2.safetensors.tmp"))
         #expect(Checkpoint.epochs(in: paths.checkpoints) == [1])
@@ -177,10 +182,7 @@ struct TrainingTests {
     func nonFiniteLoss() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let trainer = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 1))
-        try Self.run(trainer)
-        let paths = try #require(trainer.paths)
-        let good = try Data(contentsOf: paths.checkpoint(epoch: 1))
+        let (paths, good) = try oneEpochCheckpoint(in: folder)
         let broken = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 2))
         broken.printsLogLines = false
         try broken.resumeFromNewestCheckpoint()
