@@ -27,6 +27,7 @@ public struct GaussianPrior<Scalar: TensorScalar>: Prior, Sendable {
         .normal(shape, standardDeviation: standardDeviation * temperature, using: &generator)
     }
 
-    /// No buffers: the reference's Gaussian source stores none.
-    public var namedBuffers: [(name: String, value: Tensor<Scalar>)] { [] }
+    /// `scale` (σ): the reference's Gaussian source registers it as a buffer exactly as its
+    /// Laplace source does, so every reference state dict holds `prior.scale`.
+    public var namedBuffers: [(name: String, value: Tensor<Scalar>)] { [("scale", Tensor(standardDeviation))] }
 }
