@@ -1,4 +1,5 @@
-// The whole model as the reference trains it: logit transform, RG-Flow network, prior, loss.
+// The whole model as the reference trains it: one flow from pixels (logit transform, then the
+// RG-Flow network) to latents under a registered prior, and its loss.
 
 import Autograd
 import Foundation
@@ -6,13 +7,14 @@ import Tensor
 
 /// The per-batch quantities of the training objective.
 public struct FlowLoss<Scalar: TensorScalar> {
-    /// loss_i = -(log p(x'_i) + log|det| of the logit transform) / (C L L), `[batch]`.
+    /// loss_i = -log p(x_i) / (C L L) for pixels x_i (the flow includes the logit transform),
+    /// `[batch]`.
     public let perSample: Variable<Scalar>
     /// The optimised loss: the batch mean of ``perSample``.
     public let mean: Variable<Scalar>
-    /// log p(x') per sample under the flow, `[batch]`.
+    /// log p(x) per sample of the pixels, `[batch]`.
     public let logProb: Variable<Scalar>
-    /// The latents f(x'), `[batch, C, L, L]`.
+    /// The latents f(x), `[batch, C, L, L]`.
     public let latent: Variable<Scalar>
 
     /// Bits per dimension of the batch: (mean loss + ln 256) / ln 2.
@@ -21,20 +23,24 @@ public struct FlowLoss<Scalar: TensorScalar> {
     }
 }
 
-/// RG-Flow as the reference builds and trains it: pixels → logit transform → ``RGFlowNetwork``
-/// → latents under a Laplace or Gaussian prior.
+/// RG-Flow as the reference builds and trains it: pixels → ``LogitTransform`` →
+/// ``RGFlowNetwork`` → latents under the configuration's prior, as one ``Flow`` whose
+/// bijector is the chain of the two.
 ///
 /// Parameters and buffers are listed under the reference's state-dict names (`layers.…`,
-/// `prior.scale`), so weights move between this model and the PyTorch code by name.
+/// `prior.scale`; a trainable prior's parameters under `prior.…`), so weights move between
+/// this model and the PyTorch code by name.
 public final class RGFlowModel<Scalar: TensorScalar>: ParameterContainer {
     /// The hyperparameters.
     public let configuration: FlowConfiguration
-    /// The bijector on logit-space images.
+    /// The pixel transform (the reference's constraint is 0.9), the chain's first stage.
+    public let logitTransform: LogitTransform<Scalar>
+    /// The bijector on logit-space images, the chain's second stage.
     public let network: RGFlowNetwork<Scalar>
     /// The prior the configuration names.
     public let prior: any Prior<Scalar>
-    /// The pixel transform (the reference's constraint is 0.9).
-    public let logitTransform: LogitTransform<Scalar>
+    /// The flow from pixels to latents: logit transform, then the network, then the prior.
+    public let flow: Flow<Scalar>
 
     /// Builds the model with the reference's initialisation, seeded.
     public init(configuration: FlowConfiguration, seed: UInt64, logitConstraint: Scalar = 0.9) {
@@ -42,22 +48,18 @@ public final class RGFlowModel<Scalar: TensorScalar>: ParameterContainer {
         logitTransform = LogitTransform(constraint: logitConstraint)
         var generator = TensorRandomGenerator(seed: seed)
         network = RGFlowNetwork(configuration: configuration, using: &generator)
-        switch configuration.prior {
-        case .laplace: prior = LaplacePrior<Scalar>()
-        case .gaussian: prior = GaussianPrior<Scalar>()
-        }
+        prior = ComponentRegistry.makePrior(configuration.prior, for: configuration.latentLevels, as: Scalar.self)
+        flow = Flow(bijector: BijectorChain([logitTransform, network]), prior: prior)
     }
 
-    /// The flow on logit-space images.
-    public var flow: Flow<Scalar> { Flow(bijector: network, prior: prior) }
+    /// Values per image, C L L.
+    public var dimensions: Int { configuration.channels * configuration.sideLength * configuration.sideLength }
 
     /// The objective for a batch of pixels `[batch, C, L, L]` in [0, 1], used as they are (the
-    /// golden cases, evaluation).
+    /// golden cases, evaluation): -log p(x) / (C L L) per sample.
     public func loss(pixels: Tensor<Scalar>) -> FlowLoss<Scalar> {
-        let (logits, logitLogDet) = logitTransform.forward(Variable(pixels))
-        let (logProb, latent, _) = flow.evaluate(logits)
-        let dimensions = Scalar(configuration.channels * configuration.sideLength * configuration.sideLength)
-        let perSample = -(logProb + logitLogDet) / dimensions
+        let (logProb, latent, _) = flow.evaluate(Variable(pixels))
+        let perSample = -logProb / Scalar(dimensions)
         return FlowLoss(perSample: perSample, mean: perSample.mean(), logProb: logProb, latent: latent)
     }
 
@@ -66,28 +68,40 @@ public final class RGFlowModel<Scalar: TensorScalar>: ParameterContainer {
         loss(pixels: LogitTransform.dequantize(pixels, using: &generator))
     }
 
+    /// Latents `[batch, C, L, L]` of pixels `[batch, C, L, L]` in (0, 1): the whole flow
+    /// forward, without recording gradients.
+    public func encode(_ pixels: Tensor<Scalar>) -> Tensor<Scalar> {
+        GradientMode.withoutGradients { flow.bijector.forward(Variable(pixels)).output.value }
+    }
+
+    /// Pixels `[batch, C, L, L]` of latents: the whole flow inverse (network, then inverse
+    /// logit), without recording gradients. Exact (``encode(_:)``'s inverse to rounding), so
+    /// values may leave [0, 1] slightly; ``pixels(fromLatents:)`` clamps for display.
+    public func decode(_ latents: Tensor<Scalar>) -> Tensor<Scalar> {
+        GradientMode.withoutGradients { flow.bijector.inverse(Variable(latents)).output.value }
+    }
+
     /// Images `[count, C, L, L]` in [0, 1]: latents from the prior at `temperature`, the
-    /// inverse flow, the inverse logit transform, clamped to [0, 1].
+    /// inverse flow, clamped to [0, 1].
     public func samplePixels(count: Int, temperature: Scalar = 1, using generator: inout TensorRandomGenerator) -> Tensor<Scalar> {
+        pixels(fromLatents: sampleLatents(count: count, temperature: temperature, using: &generator))
+    }
+
+    /// Latents `[count, C, L, L]` from the prior at `temperature`.
+    public func sampleLatents(count: Int, temperature: Scalar = 1,
+                              using generator: inout TensorRandomGenerator) -> Tensor<Scalar> {
         let c = configuration
-        let (logits, _) = flow.sample(count: count, latentShape: [c.channels, c.sideLength, c.sideLength],
-                                      temperature: temperature, using: &generator)
-        return pixels(fromLogits: logits)
+        return prior.sample([count, c.channels, c.sideLength, c.sideLength], temperature: temperature, using: &generator)
     }
 
-    /// Inverse logit transform, clamped to [0, 1].
-    public func pixels(fromLogits logits: Tensor<Scalar>) -> Tensor<Scalar> {
-        GradientMode.withoutGradients { logitTransform.inverse(Variable(logits)).output.value.clamped(min: 0, max: 1) }
-    }
-
-    /// Images from given latents `[count, C, L, L]` (inverse flow and logit transform, clamped).
+    /// Images from given latents `[count, C, L, L]` (the inverse flow), clamped to [0, 1].
     public func pixels(fromLatents z: Tensor<Scalar>) -> Tensor<Scalar> {
-        pixels(fromLogits: GradientMode.withoutGradients { network.inverse(Variable(z)).output.value })
+        decode(z).clamped(min: 0, max: 1)
     }
 
-    /// `layers.…` (the prior has no trainable parameters).
+    /// The network's parameters (`layers.…`), then the prior's (`prior.…`).
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] { flow.namedParameters }
 
-    /// Masks, scale statistics and `prior.scale`.
+    /// Masks, scale statistics and the prior's buffers (`prior.scale`).
     public var namedBuffers: [(name: String, value: Tensor<Scalar>)] { flow.namedBuffers }
 }

@@ -50,11 +50,11 @@ private func runPeer(preset: String, steps: Int, recompute: Bool) -> [String: An
 /// Median seconds of our training step for a preset, and the process's peak RSS after it.
 private func ourStep(preset: String, steps: Int, recompute: Bool) throws -> (seconds: Double, peakMiB: Double) {
     let settings = presets[preset]!
-    let configuration = try FlowConfiguration(channels: 3, sideLength: 32, kernelSize: 4, prior: .laplace,
+    let configuration = try FlowConfiguration(channels: 3, sideLength: 32, kernelSize: 4, prior: "laplace",
                                               layers: settings.layers, residualBlocks: settings.residualBlocks,
                                               hiddenLayers: settings.hiddenLayers, hiddenWidths: settings.hidden)
     let model = RGFlowModel<Float>(configuration: configuration, seed: 0)
-    model.network.recomputesSubnets = recompute
+    model.network.recomputesActivations = recompute
     let optimizer = AdamW(parameters: model.parameters, learningRate: 1e-3, weightDecay: 5e-2)
     var generator = TensorRandomGenerator(seed: 0)
     let pixels = Tensor<Float>.uniform([64, 3, 32, 32], using: &generator)

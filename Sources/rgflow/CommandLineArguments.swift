@@ -121,5 +121,6 @@ func helpText(command: String, summary: String, specifications: [FlagSpecificati
         let fallback = specification.defaultValue.map { " (default: \($0.isEmpty ? "\"\"" : $0))" } ?? ""
         lines.append("  \((names + value).padding(toLength: 26, withPad: " ", startingAt: 0)) \(specification.help)\(fallback)")
     }
+    if specifications.contains(where: { $0.names[0] == "prior" }) { lines.append(SharedFlags.componentHelp) }
     return lines.joined(separator: "\n")
 }

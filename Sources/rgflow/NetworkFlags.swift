@@ -14,8 +14,10 @@ enum SharedFlags {
         FlagSpecification(["data_path"], default: "./data", "where datasets are read"),
         FlagSpecification(["nchannels"], default: "3", "image channels C"),
         FlagSpecification(["L"], default: "32", "image side L"),
-        FlagSpecification(["prior"], default: "laplace", "prior: gaussian or laplace"),
-        FlagSpecification(["subnet"], default: "rnvp", "coupling: rnvp or ar"),
+        FlagSpecification(["prior"], default: "laplace", "prior: a registered name (listed below)"),
+        FlagSpecification(["prior_options"], default: "", "the prior's options as key=value,key=value (e.g. nu=3)"),
+        FlagSpecification(["subnet"], default: "rnvp", "coupling: a registered name (listed below)"),
+        FlagSpecification(["subnet_options"], default: "", "the coupling's options as key=value,..."),
         FlagSpecification(["kernel_size"], default: "4", "block side K"),
         FlagSpecification(["nlayers"], default: "2,2,1,1", "coupling pairs per RG layer, per level (paper: 8,6,4,2)"),
         FlagSpecification(["nresblocks"], default: "2", "residual blocks per subnet (paper: 4)"),
@@ -35,16 +37,27 @@ enum SharedFlags {
     /// The network configuration the flags describe.
     static func configuration(_ flags: ParsedFlags) throws -> FlowConfiguration {
         do {
+            let prior = ComponentSpecification(
+                flags.string("prior")!,
+                options: try ComponentSpecification.parseOptions(flags.string("prior_options")!, flag: "--prior_options"))
+            let coupling = ComponentSpecification(
+                flags.string("subnet")!,
+                options: try ComponentSpecification.parseOptions(flags.string("subnet_options")!, flag: "--subnet_options"))
             return try FlowConfiguration(
                 channels: try flags.integer("nchannels", minimum: 1), sideLength: try flags.integer("L", minimum: 1),
-                kernelSize: try flags.integer("kernel_size", minimum: 1),
-                prior: PriorKind(rawValue: try flags.choice("prior", PriorKind.allCases.map(\.rawValue)))!,
-                subnet: SubnetKind(rawValue: try flags.choice("subnet", SubnetKind.allCases.map(\.rawValue)))!,
+                kernelSize: try flags.integer("kernel_size", minimum: 1), prior: prior, coupling: coupling,
                 layers: flags.string("nlayers")!, residualBlocks: flags.string("nresblocks")!,
                 hiddenLayers: flags.string("nmlp")!, hiddenWidths: flags.string("nhidden")!)
         } catch let error as ConfigurationError {
             throw UsageError(error.description)
         }
+    }
+
+    /// The registered priors and couplings with their options, for `--help`.
+    static var componentHelp: String {
+        (["", "priors (--prior NAME --prior_options key=value,...):"] + ComponentRegistry.helpLines(priors: true)
+            + ["", "couplings (--subnet NAME --subnet_options key=value,...):"] + ComponentRegistry.helpLines(priors: false))
+            .joined(separator: "\n")
     }
 
     /// Applies --threads and explains --cuda.

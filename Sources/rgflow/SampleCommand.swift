@@ -44,8 +44,8 @@ enum SampleCommand {
 enum MixTemperatureCommand {
     static let specifications = CheckpointFlags.specifications + [
         FlagSpecification(["t_low"], default: "0.2", "temperature of the fine latents"),
-        FlagSpecification(["t_high"], default: "0.8", "temperature of the coarse latents z[:, :, ::k, ::k]"),
-        FlagSpecification(["level_cutoff"], default: "1", "k = 2^level_cutoff"),
+        FlagSpecification(["t_high"], default: "0.8", "temperature of the coarse latents (levels >= level_cutoff)"),
+        FlagSpecification(["level_cutoff"], default: "1", "the lowest level drawn at t_high: z[:, :, ::k, ::k], k = 2^level_cutoff"),
         FlagSpecification(["output"], default: "mix_temperature.png", "PNG grid (4x4) to write"),
         FlagSpecification(["help", "h"], value: false, "show this help"),
     ]
@@ -66,30 +66,16 @@ enum MixTemperatureCommand {
         let cutoff = try flags.integer("level_cutoff", minimum: 0)
         let (file, info) = try CheckpointFlags.open(try CheckpointFlags.locate(flags))
         let model = try CheckpointFlags.model(Float.self, from: file, info: info)
-        let c = info.configuration
-        let stride = 1 << cutoff
-        guard stride <= c.sideLength else { throw UsageError("--level_cutoff \(cutoff): 2^\(cutoff) exceeds L = \(c.sideLength)") }
+        let top = info.configuration.latentLevels.topLevel
+        guard cutoff <= top else {
+            throw UsageError("--level_cutoff \(cutoff): this network's levels are 0...\(top)")
+        }
         var generator = TensorRandomGenerator(seed: try SharedFlags.seed(flags))
-        let shape = [16, c.channels, c.sideLength, c.sideLength]
-        var z = model.prior.sample(shape, temperature: low, using: &generator)
-        let coarseSide = (c.sideLength + stride - 1) / stride
-        let coarse = model.prior.sample([16, c.channels, coarseSide, coarseSide], temperature: high, using: &generator)
-        z = mixCoarse(z, coarse, stride: stride)
+        let z = model.mixedTemperatureLatents(count: 16, lowTemperature: low, highTemperature: high, levelCutoff: cutoff,
+                                              using: &generator)
         let pixels = model.pixels(fromLatents: z)
         let output = URL(fileURLWithPath: flags.string("output")!)
         try writeGrid(pixels, to: output)
-        print("wrote 16 mixed-temperature samples (T_low \(low), T_high \(high), k = \(stride)) to \(output.path)")
-    }
-
-    /// z with z[:, :, ::k, ::k] replaced by `coarse`.
-    static func mixCoarse(_ z: Tensor<Float>, _ coarse: Tensor<Float>, stride: Int) -> Tensor<Float> {
-        var result = z
-        for row in 0..<coarse.shape[2] {
-            let line = coarse.sliced(axis: 2, start: row, end: row + 1)
-            var band = result.sliced(axis: 2, start: row * stride, end: row * stride + 1).copied()
-            band.assign(line, axis: 3, start: 0, step: stride)
-            result.assign(band, axis: 2, start: row * stride)
-        }
-        return result
+        print("wrote 16 mixed-temperature samples (T_low \(low), T_high \(high), levels >= \(cutoff)) to \(output.path)")
     }
 }

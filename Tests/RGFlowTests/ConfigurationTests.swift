@@ -33,16 +33,16 @@ struct ConfigurationTests {
             .contains("--L 24"))
         #expect(message { try FlowConfiguration(channels: 3, sideLength: 32, layers: "1", residualBlocks: "x", hiddenLayers: "1", hiddenWidths: "8") }
             .contains("--nresblocks"))
-        #expect(message { try FlowConfiguration(channels: 3, sideLength: 32, subnet: .ar, layers: "1", residualBlocks: "1", hiddenLayers: "1", hiddenWidths: "20") }
+        #expect(message { try FlowConfiguration(channels: 3, sideLength: 32, coupling: "ar", layers: "1", residualBlocks: "1", hiddenLayers: "1", hiddenWidths: "20") }
             .contains("divisible"))
     }
 
     @Test("network names follow the reference's pattern")
     func names() throws {
-        let paper = try FlowConfiguration(channels: 3, sideLength: 32, kernelSize: 4, prior: .laplace, layers: "8,6,4,2",
+        let paper = try FlowConfiguration(channels: 3, sideLength: 32, kernelSize: 4, prior: "laplace", layers: "8,6,4,2",
                                           residualBlocks: "4", hiddenLayers: "2", hiddenWidths: "512")
         #expect(paper.networkName == "laplace_nl8,6,4,2_nr4_nm2_nh512")
-        let other = try FlowConfiguration(channels: 3, sideLength: 16, kernelSize: 2, prior: .gaussian, subnet: .ar,
+        let other = try FlowConfiguration(channels: 3, sideLength: 16, kernelSize: 2, prior: "gaussian", coupling: "ar",
                                           layers: "2", residualBlocks: "1", hiddenLayers: "1", hiddenWidths: "16")
         #expect(other.networkName == "ar_ks2_nl2_nr1_nm1_nh16")
     }

@@ -45,7 +45,7 @@ struct GoldenConfiguration: Decodable {
 
     func flowConfiguration() throws -> FlowConfiguration {
         try FlowConfiguration(channels: nchannels, sideLength: L, kernelSize: kernel_size,
-                              prior: try #require(PriorKind(rawValue: prior)), subnet: try #require(SubnetKind(rawValue: subnet)),
+                              prior: ComponentSpecification(prior), coupling: ComponentSpecification(subnet),
                               layers: nlayers, residualBlocks: nresblocks, hiddenLayers: nmlp, hiddenWidths: nhidden)
     }
 }
@@ -80,9 +80,10 @@ struct GoldenParityTests {
         let (logits, logitLogDet) = model.logitTransform.forward(Variable(pixels))
         let loss = model.loss(pixels: pixels)
         let (z, logDet) = GradientMode.withoutGradients { model.network.forward(logits) }
+        let logProb = GradientMode.withoutGradients { model.prior.logProb(z) + logDet }
         let comparisons: [(String, Tensor<Double>)] = [
             ("x", logits.value), ("ldj_logit", logitLogDet.value), ("z", z.value), ("ldj", logDet.value),
-            ("log_prob", loss.logProb.value), ("loss", loss.perSample.value),
+            ("log_prob", logProb.value), ("loss", loss.perSample.value),
             ("bpd", (loss.perSample.value + Foundation.log(256)) / Foundation.log(2)),
         ]
         for (key, actual) in comparisons {

@@ -72,8 +72,8 @@ struct LayerGradientTests {
         }
     }
 
-    @Test("the whole loss with respect to all parameters (random directions)", arguments: [SubnetKind.rnvp, .ar])
-    func wholeLoss(subnet: SubnetKind) throws {
+    @Test("the whole loss with respect to all parameters (random directions)", arguments: [ComponentSpecification("rnvp"), "ar"])
+    func wholeLoss(subnet: ComponentSpecification) throws {
         let configuration = try testConfiguration(channels: 2, side: 8, kernel: 4, subnet: subnet)
         let model = RGFlowModel<Double>(configuration: configuration, seed: 44)
         perturb(model, seed: 9)

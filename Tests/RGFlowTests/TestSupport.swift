@@ -62,11 +62,11 @@ func perturb<Container: ParameterContainer>(_ container: Container, seed: UInt64
 }
 
 /// A configuration for tests, with small networks.
-func testConfiguration(channels: Int, side: Int, kernel: Int, subnet: SubnetKind, prior: PriorKind = .laplace,
-                       layers: String = "1", hidden: Int? = nil) throws -> FlowConfiguration {
+func testConfiguration(channels: Int, side: Int, kernel: Int, subnet: ComponentSpecification,
+                       prior: ComponentSpecification = "laplace", layers: String = "1", hidden: Int? = nil) throws -> FlowConfiguration {
     let positions = kernel * kernel
-    let width = hidden ?? (subnet == .ar ? 2 * positions : 8)
-    return try FlowConfiguration(channels: channels, sideLength: side, kernelSize: kernel, prior: prior, subnet: subnet,
+    let width = hidden ?? (subnet.name == "ar" ? 2 * positions : 8)
+    return try FlowConfiguration(channels: channels, sideLength: side, kernelSize: kernel, prior: prior, coupling: subnet,
                                  layers: layers, residualBlocks: "2", hiddenLayers: "1", hiddenWidths: "\(width)")
 }
 

@@ -41,14 +41,18 @@ struct ToolTests {
         (["--bogus"], "unknown flag '--bogus'"),
         (["--epoch"], "--epoch needs a value"),
         (["--epoch", "two"], "--epoch 'two' is not an integer"),
-        (["--prior", "cauchy"], "--prior 'cauchy' is not one of gaussian, laplace"),
+        (["--prior", "cauchy"], "unknown prior 'cauchy': registered priors are gaussian, laplace, level_laplace, studentt"),
+        (["--prior", "studentt", "--prior_options", "mu=3"], "prior studentt has no option mu: its options are nu, scale"),
+        (["--prior", "studentt", "--prior_options", "nu=-1"], "prior studentt: nu must be positive, got -1.0"),
+        (["--prior_options", "nu"], "--prior_options \"nu\": \"nu\" is not key=value"),
+        (["--subnet", "glow"], "unknown subnet 'glow': registered couplings are additive, ar, rnvp"),
         (["--no_stdout=1"], "--no_stdout takes no value"),
     ])
     func mistakes(arguments: [String], message: String) throws {
         do {
             let flags = try ParsedFlags(arguments, specifications: TrainCommand.specifications)
             _ = try flags.integer("epoch")
-            _ = try flags.choice("prior", ["gaussian", "laplace"])
+            _ = try SharedFlags.configuration(flags)
             Issue.record("accepted \(arguments)")
         } catch let error as UsageError {
             #expect(error.description.contains(message), "\(error)")

@@ -14,11 +14,14 @@ import Tensor
 /// The inverse solves position by position (K² passes per pair, pairs in reverse): from x = 0,
 /// for p = 0 ..< K², compute s, t from the current x and set x[p] = (y[p] - t[p]) exp(-s[p]).
 /// (The reference's inverse calls forward, which is not an inverse.)
-public final class AutoregressiveCoupling<Scalar: TensorScalar>: Bijector {
+public final class AutoregressiveCoupling<Scalar: TensorScalar>: Coupling {
     /// The s networks (with tanh), one per pair.
     public let scaleNetworks: [MaskedResidualNetwork<Scalar>]
     /// The t networks, one per pair.
     public let translationNetworks: [MaskedResidualNetwork<Scalar>]
+    /// Recompute subnet activations in backward instead of keeping them (forward pass only;
+    /// the inverse records nothing worth keeping).
+    public var recomputesActivations = false
     let channels, positions: Int
     /// `[C · K²]` masks selecting one position of every channel.
     private let positionMasks: [Tensor<Scalar>]
@@ -45,13 +48,17 @@ public final class AutoregressiveCoupling<Scalar: TensorScalar>: Bijector {
         }
     }
 
+    private func evaluate(_ network: MaskedResidualNetwork<Scalar>, _ input: Variable<Scalar>) -> Variable<Scalar> {
+        recomputesActivations ? checkpointed([input]) { network($0[0]) } : network(input)
+    }
+
     /// Transforms blocks `[N, C, K, K]`; logDet `[N]`.
     public func forward(_ x: Variable<Scalar>) -> (output: Variable<Scalar>, logDet: Variable<Scalar>) {
         let shape = x.shape
         var y = x.reshaped([shape[0], channels * positions])
         var logDet = Variable(Tensor<Scalar>.zeros([shape[0]]))
         for pair in scaleNetworks.indices {
-            let s = scaleNetworks[pair](y), t = translationNetworks[pair](y)
+            let s = evaluate(scaleNetworks[pair], y), t = evaluate(translationNetworks[pair], y)
             y = y * s.exp() + t
             logDet = logDet + s.sum(axes: [1])
         }
@@ -87,5 +94,33 @@ public final class AutoregressiveCoupling<Scalar: TensorScalar>: Bijector {
     public var namedBuffers: [(name: String, value: Tensor<Scalar>)] {
         scaleNetworks.enumerated().flatMap { prefixed("s_layers.\($0.offset)", $0.element.namedBuffers) }
             + translationNetworks.enumerated().flatMap { prefixed("t_layers.\($0.offset)", $0.element.namedBuffers) }
+    }
+}
+
+/// The registry entry `ar`: the autoregressive coupling (no options; needs `--nhidden`
+/// divisible by K²).
+public struct AutoregressiveCouplingOptions: CouplingOptions {
+    /// `ar`.
+    public static let name = "ar"
+    /// For `--help`.
+    public static let summary = "autoregressive affine coupling over block positions (needs nhidden divisible by K^2)"
+
+    /// No options.
+    public init() {}
+
+    /// The hidden width must split evenly over the K² positions.
+    public func validate(_ layer: CouplingLayerSettings) throws {
+        let positions = layer.kernelSize * layer.kernelSize
+        guard layer.hiddenWidth % positions == 0 else {
+            throw ConfigurationError("--subnet ar needs --nhidden divisible by kernel_size² = \(positions), got \(layer.hiddenWidth)")
+        }
+    }
+
+    /// An ``AutoregressiveCoupling`` for the layer.
+    public func makeCoupling<Scalar: TensorScalar>(for layer: CouplingLayerSettings, as _: Scalar.Type,
+                                                   using generator: inout TensorRandomGenerator) -> any Coupling<Scalar> {
+        AutoregressiveCoupling<Scalar>(channels: layer.channels, kernelSize: layer.kernelSize, pairs: layer.pairs,
+                                       hidden: layer.hiddenWidth, hiddenLayers: layer.hiddenLayers,
+                                       residualBlocks: layer.residualBlocks, using: &generator)
     }
 }

@@ -14,7 +14,7 @@ import Tensor
 /// `left` is 1 where row and column have the same parity. The inverse runs the pairs in
 /// reverse, each pair's (right, left) half-step first: x = m + inv ⊙ (z - t) ⊙ exp(-s).
 /// State-dict names `mask_left`, `mask_right` (buffers), `s_layers.k.…`, `t_layers.k.…`.
-public final class RealNVPCoupling<Scalar: TensorScalar>: Bijector {
+public final class RealNVPCoupling<Scalar: TensorScalar>: Coupling {
     /// The s networks (with tanh), one per pair.
     public let scaleNetworks: [ResidualNetwork<Scalar>]
     /// The t networks, one per pair.
@@ -23,7 +23,7 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Bijector {
     public let leftMask, rightMask: Tensor<Scalar>
     /// Recompute subnet activations in backward instead of keeping them (less memory, one more
     /// forward pass of each subnet), as the reference does.
-    public var recomputesSubnets = false
+    public var recomputesActivations = false
     let channels, kernelSize: Int
     private let leftFlat, rightFlat: Tensor<Scalar>
 
@@ -33,16 +33,7 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Bijector {
         self.channels = channels
         self.kernelSize = kernelSize
         let width = channels * kernelSize * kernelSize
-        var left = [Scalar](repeating: 0, count: width)
-        for c in 0..<channels {
-            for row in 0..<kernelSize {
-                for column in 0..<kernelSize where (row + column) % 2 == 0 {
-                    left[(c * kernelSize + row) * kernelSize + column] = 1
-                }
-            }
-        }
-        leftFlat = Tensor(shape: [width], scalars: left)
-        rightFlat = 1 - leftFlat
+        (leftFlat, rightFlat) = checkerboardMasks(channels: channels, kernelSize: kernelSize)
         leftMask = leftFlat.reshaped([channels, kernelSize, kernelSize])
         rightMask = rightFlat.reshaped([channels, kernelSize, kernelSize])
         var scales: [ResidualNetwork<Scalar>] = [], translations: [ResidualNetwork<Scalar>] = []
@@ -57,7 +48,7 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Bijector {
     }
 
     private func evaluate(_ network: ResidualNetwork<Scalar>, _ input: Variable<Scalar>) -> Variable<Scalar> {
-        recomputesSubnets ? checkpointed([input]) { network($0[0]) } : network(input)
+        recomputesActivations ? checkpointed([input]) { network($0[0]) } : network(input)
     }
 
     /// One half-step on flattened blocks `[N, C·K·K]`: pair `pair`'s networks read the
@@ -120,5 +111,24 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Bijector {
         [("mask_left", leftMask), ("mask_right", rightMask)]
             + scaleNetworks.enumerated().flatMap { prefixed("s_layers.\($0.offset)", $0.element.namedBuffers) }
             + translationNetworks.enumerated().flatMap { prefixed("t_layers.\($0.offset)", $0.element.namedBuffers) }
+    }
+}
+
+/// The registry entry `rnvp`: the reference's RealNVP coupling (no options).
+public struct RealNVPCouplingOptions: CouplingOptions {
+    /// `rnvp`.
+    public static let name = "rnvp"
+    /// For `--help`.
+    public static let summary = "RealNVP affine coupling with checkerboard masks (the reference's default)"
+
+    /// No options.
+    public init() {}
+
+    /// A ``RealNVPCoupling`` for the layer.
+    public func makeCoupling<Scalar: TensorScalar>(for layer: CouplingLayerSettings, as _: Scalar.Type,
+                                                   using generator: inout TensorRandomGenerator) -> any Coupling<Scalar> {
+        RealNVPCoupling<Scalar>(channels: layer.channels, kernelSize: layer.kernelSize, pairs: layer.pairs,
+                                hidden: layer.hiddenWidth, hiddenLayers: layer.hiddenLayers,
+                                residualBlocks: layer.residualBlocks, using: &generator)
     }
 }

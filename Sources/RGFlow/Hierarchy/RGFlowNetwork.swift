@@ -16,38 +16,27 @@ public final class RGFlowNetwork<Scalar: TensorScalar>: Bijector {
     /// The hyperparameters it was built from.
     public let configuration: FlowConfiguration
     /// The couplings, one per RG layer.
-    public let couplings: [any Bijector<Scalar>]
+    public let couplings: [any Coupling<Scalar>]
     /// The pixel pattern of each RG layer.
     public let patterns: [MERALayerPattern]
 
-    /// Builds the network with the reference's seeded initialisation.
+    /// Builds the network with the reference's seeded initialisation: layer by layer, each
+    /// coupling from the registry entry the configuration names.
     public init(configuration: FlowConfiguration, using generator: inout TensorRandomGenerator) {
         self.configuration = configuration
-        let c = configuration
-        var couplings: [any Bijector<Scalar>] = []
-        for layer in 0..<c.depth {
-            switch c.subnet {
-            case .rnvp:
-                couplings.append(RealNVPCoupling<Scalar>(
-                    channels: c.channels, kernelSize: c.kernelSize, pairs: c.layerCounts[layer],
-                    hidden: c.hiddenWidths[layer], hiddenLayers: c.hiddenLayerCounts[layer],
-                    residualBlocks: c.residualBlockCounts[layer], using: &generator))
-            case .ar:
-                couplings.append(AutoregressiveCoupling<Scalar>(
-                    channels: c.channels, kernelSize: c.kernelSize, pairs: c.layerCounts[layer],
-                    hidden: c.hiddenWidths[layer], hiddenLayers: c.hiddenLayerCounts[layer],
-                    residualBlocks: c.residualBlockCounts[layer], using: &generator))
-            }
+        couplings = configuration.layerSettings.map { layer in
+            ComponentRegistry.makeCoupling(configuration.coupling, for: layer, as: Scalar.self, using: &generator)
         }
-        self.couplings = couplings
-        patterns = (0..<c.depth).map { MERALayerPattern(layer: $0, sideLength: c.sideLength, kernelSize: c.kernelSize) }
+        patterns = (0..<configuration.depth).map {
+            MERALayerPattern(layer: $0, sideLength: configuration.sideLength, kernelSize: configuration.kernelSize)
+        }
     }
 
-    /// Recompute subnet activations in backward (RealNVP couplings), trading a forward pass of
-    /// each subnet for their activation memory, as the reference does.
-    public var recomputesSubnets: Bool {
-        get { couplings.contains { ($0 as? RealNVPCoupling<Scalar>)?.recomputesSubnets == true } }
-        set { for case let coupling as RealNVPCoupling<Scalar> in couplings { coupling.recomputesSubnets = newValue } }
+    /// Whether every coupling recomputes its subnet activations in backward (less memory, one
+    /// more forward pass of each subnet, as the reference does); setting it sets all of them.
+    public var recomputesActivations: Bool {
+        get { couplings.allSatisfy { $0.recomputesActivations } }
+        set { for coupling in couplings { coupling.recomputesActivations = newValue } }
     }
 
     /// Applies RG layer `layer` (its coupling or the coupling's inverse) to `[batch, C, L, L]`.

@@ -31,3 +31,19 @@ public struct GaussianPrior<Scalar: TensorScalar>: Prior, Sendable {
     /// Laplace source does, so every reference state dict holds `prior.scale`.
     public var namedBuffers: [(name: String, value: Tensor<Scalar>)] { [("scale", Tensor(standardDeviation))] }
 }
+
+/// The registry entry `gaussian`: the reference's standard normal prior (no options; σ = 1).
+public struct GaussianPriorOptions: PriorOptions {
+    /// `gaussian`.
+    public static let name = "gaussian"
+    /// For `--help`.
+    public static let summary = "standard normal (sigma = T)"
+
+    /// No options.
+    public init() {}
+
+    /// A ``GaussianPrior`` with σ = 1.
+    public func makePrior<Scalar: TensorScalar>(for latents: LatentLevels, as _: Scalar.Type) -> any Prior<Scalar> {
+        GaussianPrior<Scalar>()
+    }
+}

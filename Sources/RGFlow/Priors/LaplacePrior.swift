@@ -31,3 +31,19 @@ public struct LaplacePrior<Scalar: TensorScalar>: Prior, Sendable {
     /// `scale`.
     public var namedBuffers: [(name: String, value: Tensor<Scalar>)] { [("scale", Tensor(scale))] }
 }
+
+/// The registry entry `laplace`: the reference's Laplace prior (no options; b = 1/√2).
+public struct LaplacePriorOptions: PriorOptions {
+    /// `laplace`.
+    public static let name = "laplace"
+    /// For `--help`.
+    public static let summary = "Laplace, unit variance at T = 1 (b = T/sqrt 2): the paper's sparse prior"
+
+    /// No options.
+    public init() {}
+
+    /// A ``LaplacePrior`` with b = 1/√2.
+    public func makePrior<Scalar: TensorScalar>(for latents: LatentLevels, as _: Scalar.Type) -> any Prior<Scalar> {
+        LaplacePrior<Scalar>()
+    }
+}

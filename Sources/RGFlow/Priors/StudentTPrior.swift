@@ -10,7 +10,8 @@ import Tensor
 ///
 /// Sampling: z = σ T · g / √(w/ν) with g ~ N(0, 1) and w ~ χ²_ν = 2 · Gamma(ν/2), the gamma
 /// drawn by Marsaglia and Tsang's method. This file is the README's example of adding a prior:
-/// a density from differentiable operations and a sampler, nothing else.
+/// a density from differentiable operations, a sampler, and the options that register it as
+/// `studentt` (one line in ``ComponentRegistry``).
 public struct StudentTPrior<Scalar: TensorScalar>: Prior, Sendable {
     /// Degrees of freedom ν > 0.
     public var degreesOfFreedom: Double
@@ -63,4 +64,33 @@ public struct StudentTPrior<Scalar: TensorScalar>: Prior, Sendable {
 
     /// No buffers.
     public var namedBuffers: [(name: String, value: Tensor<Scalar>)] { [] }
+}
+
+/// The registry entry `studentt`: `--prior studentt --prior_options nu=3,scale=1`.
+public struct StudentTPriorOptions: PriorOptions {
+    /// `studentt`.
+    public static let name = "studentt"
+    /// For `--help`.
+    public static let summary = "Student's t, heavier-tailed than Laplace (scale sigma T)"
+    /// Per option, for `--help`.
+    public static let optionHelp = ["nu": "degrees of freedom, > 0", "scale": "sigma at T = 1, > 0"]
+
+    /// Degrees of freedom ν.
+    public var nu = 5.0
+    /// Scale σ at temperature 1.
+    public var scale = 1.0
+
+    /// ν = 5, σ = 1.
+    public init() {}
+
+    /// Both must be positive and finite.
+    public func validate() throws {
+        guard nu > 0, nu.isFinite else { throw ConfigurationError("prior studentt: nu must be positive, got \(nu)") }
+        guard scale > 0, scale.isFinite else { throw ConfigurationError("prior studentt: scale must be positive, got \(scale)") }
+    }
+
+    /// A ``StudentTPrior`` with these options.
+    public func makePrior<Scalar: TensorScalar>(for latents: LatentLevels, as _: Scalar.Type) -> any Prior<Scalar> {
+        StudentTPrior<Scalar>(degreesOfFreedom: nu, scale: scale)
+    }
 }

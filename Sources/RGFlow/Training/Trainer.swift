@@ -52,7 +52,7 @@ public final class Trainer<Scalar: TensorScalar> {
     public init(configuration: FlowConfiguration, options: TrainingOptions) {
         self.options = options
         model = RGFlowModel<Scalar>(configuration: configuration, seed: options.seed)
-        model.network.recomputesSubnets = options.recomputeSubnets
+        model.network.recomputesActivations = options.recomputeSubnets
         optimizer = AdamW(parameters: model.parameters, learningRate: options.learningRate,
                           weightDecay: options.weightDecay)
         paths = options.runPrefix(networkName: configuration.networkName).map(RunPaths.init)
