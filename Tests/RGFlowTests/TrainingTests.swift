@@ -72,10 +72,18 @@ struct TrainingTests {
 
     // MARK: - Runs
 
-    static func configuration() throws -> FlowConfiguration {
-        try FlowConfiguration(channels: 1, sideLength: 8, kernelSize: 4, layers: "1", residualBlocks: "1",
-                              hiddenLayers: "1", hiddenWidths: "8")
+    static func configuration(prior: ComponentSpecification = "laplace",
+                              coupling: ComponentSpecification = "rnvp") throws -> FlowConfiguration {
+        try FlowConfiguration(channels: 1, sideLength: 8, kernelSize: 4, prior: prior, coupling: coupling, layers: "1",
+                              residualBlocks: "1", hiddenLayers: "1", hiddenWidths: "16")
     }
+
+    /// Components a resumed run must continue exactly with: both reference couplings, the
+    /// additive one, a prior with options and a prior with trainable parameters.
+    static let components: [(prior: ComponentSpecification, coupling: ComponentSpecification)] = [
+        ("laplace", "rnvp"), ("gaussian", "ar"), (ComponentSpecification("studentt", options: ["nu": .number(3)]), "additive"),
+        ("level_laplace", "rnvp"),
+    ]
 
     /// Four fixed batches of smooth 8 x 8 images.
     static let batches: [Tensor<Float>] = (0..<4).map { index in
@@ -115,20 +123,33 @@ struct TrainingTests {
         return url
     }
 
-    @Test("a resumed run ends with the same weights as an uninterrupted one")
-    func resumeEquality() throws {
+    @Test("a resumed run ends with the same weights as an uninterrupted one", arguments: 0..<components.count)
+    func resumeEquality(component: Int) throws {
+        let (prior, coupling) = Self.components[component]
+        let configuration = try Self.configuration(prior: prior, coupling: coupling)
         let straightFolder = try temporaryFolder(), resumedFolder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: straightFolder); try? FileManager.default.removeItem(at: resumedFolder) }
-        let straight = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(straightFolder, epochs: 2))
+        let straight = Trainer<Float>(configuration: configuration, options: Self.options(straightFolder, epochs: 2))
         try Self.run(straight)
-        let first = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(resumedFolder, epochs: 1))
+        let first = Trainer<Float>(configuration: configuration, options: Self.options(resumedFolder, epochs: 1))
         try Self.run(first)
-        let second = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(resumedFolder, epochs: 2))
+        let second = Trainer<Float>(configuration: configuration, options: Self.options(resumedFolder, epochs: 2))
         #expect(try second.resumeFromNewestCheckpoint() == 1)
         try Self.run(second)
         #expect(second.optimizer.step == straight.optimizer.step)
+        #expect(straight.model.namedParameters.map(\.name) == second.model.namedParameters.map(\.name))
         for (a, b) in zip(straight.model.parameters, second.model.parameters) {
             #expect(a.value.scalars == b.value.scalars)
+        }
+        // The checkpoint records the components with their options, and a trainable prior's
+        // parameters (under prior.…) trained and were saved.
+        let file = try Safetensors(contentsOf: try #require(second.paths).checkpoint(epoch: 2))
+        let info = try Checkpoint.info(of: file)
+        #expect(info.configuration == configuration)
+        for (name, parameter) in second.model.namedParameters where name.hasPrefix("prior.") {
+            #expect(try file.tensor(named: name, as: Float.self).scalars == parameter.value.scalars)
+            #expect(parameter.value.scalars != LevelLaplacePrior<Float>(levels: configuration.latentLevels).logScale.value.scalars,
+                    "\(name) did not train")
         }
         // Both logs hold the same lines apart from the times.
         let strip = { (url: URL) in try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ").dropLast().joined(separator: " ") } }

@@ -6,7 +6,8 @@ import Foundation
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     /// The explanation, naming the setting.
     public let description: String
-    init(_ description: String) { self.description = description }
+    /// An error with this explanation (user components throw it from `validate()`).
+    public init(_ description: String) { self.description = description }
 }
 
 /// The hyperparameters of an RG-Flow network, as the reference's flags give them.
