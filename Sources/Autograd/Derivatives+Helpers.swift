@@ -1,7 +1,7 @@
 // Helpers for derivative rules too long for one line: undoing broadcasts and reductions,
 // slices, ties, and the matrix product's three gradients.
 
-import Tensor
+@_spi(AutogradKernels) import Tensor
 
 extension Tensor {
     /// Sums a broadcast gradient back to the operand's shape: over leading axes the operand

@@ -3,7 +3,7 @@
 
 import Tensor
 
-/// The name of each differentiable primitive, for coverage checks and debug output.
+/// The differentiable primitives: the one list of them.
 ///
 /// Every primitive has exactly one derivative rule in `Derivatives.swift`; composite
 /// operations (softplus, mean, norms, log-densities) are built from these and need none.
@@ -19,64 +19,41 @@ public enum Primitive: String, CaseIterable, Sendable {
     case matmul
 }
 
-/// A recorded operation with its attributes (scalars are stored as `Double`).
-enum Operation: Sendable {
-    case add, subtract, multiply, divide, negate
-    case exp, log, log1p, expm1, squareRoot, tanh, sigmoid, abs
-    /// x^exponent for a constant exponent.
-    case power(exponent: Double)
-    case maximum, minimum
-    case clamp(lower: Double, upper: Double)
-    /// Inputs: condition (constant), a, b.
-    case select
-    /// Inputs: x, beta.
-    case swish
-    case sum(axes: [Int], keepingDimensions: Bool)
-    case max(axes: [Int], keepingDimensions: Bool)
-    case min(axes: [Int], keepingDimensions: Bool)
-    case reshape
-    case permute(axes: [Int])
+/// The attributes a primitive's rule reads, by kind (several primitives share a kind).
+enum OperationAttributes: Sendable {
+    case none
+    /// x^exponent for a constant exponent (power).
+    case exponent(Double)
+    /// The clamp interval.
+    case bounds(lower: Double, upper: Double)
+    /// The reduced axes (sum, max, min).
+    case reduction(axes: [Int], keepingDimensions: Bool)
+    /// Result axis k is input axis `axes[k]` (permute).
+    case permutation([Int])
+    /// Elements start, start + step, ... along an axis (slice).
     case slice(axis: Int, start: Int, step: Int)
-    case expand
-    case gather(trailingAxes: Int, table: IndexTable)
-    /// Inputs: base, values.
-    case scatter(trailingAxes: Int, table: IndexTable)
-    case concatenate(axis: Int)
-    /// Inputs: a, b and optionally a bias.
-    case matmul(transposingA: Bool, transposingB: Bool)
+    /// Positions of a trailing block (gather, scatter).
+    case index(trailingAxes: Int, table: IndexTable)
+    /// The joined axis (concatenate).
+    case axis(Int)
+    /// Which operands are read transposed (matmul; inputs a, b and optionally a bias).
+    case transposes(a: Bool, b: Bool)
 
-    var primitive: Primitive {
-        switch self {
-        case .add: .add
-        case .subtract: .subtract
-        case .multiply: .multiply
-        case .divide: .divide
-        case .negate: .negate
-        case .exp: .exp
-        case .log: .log
-        case .log1p: .log1p
-        case .expm1: .expm1
-        case .squareRoot: .squareRoot
-        case .tanh: .tanh
-        case .sigmoid: .sigmoid
-        case .abs: .abs
-        case .power: .power
-        case .maximum: .maximum
-        case .minimum: .minimum
-        case .clamp: .clamp
-        case .select: .select
-        case .swish: .swish
-        case .sum: .sum
-        case .max: .max
-        case .min: .min
-        case .reshape: .reshape
-        case .permute: .permute
-        case .slice: .slice
-        case .expand: .expand
-        case .gather: .gather
-        case .scatter: .scatter
-        case .concatenate: .concatenate
-        case .matmul: .matmul
-        }
-    }
+    private func mismatch(_ kind: String) -> Never { preconditionFailure("Operation: \(kind) attributes expected, found \(self)") }
+    var exponent: Double { if case .exponent(let c) = self { return c }; mismatch("exponent") }
+    var bounds: (lower: Double, upper: Double) { if case .bounds(let l, let u) = self { return (l, u) }; mismatch("bounds") }
+    var reduction: (axes: [Int], keep: Bool) { if case .reduction(let a, let k) = self { return (a, k) }; mismatch("reduction") }
+    var permutation: [Int] { if case .permutation(let axes) = self { return axes }; mismatch("permutation") }
+    var slice: (axis: Int, start: Int, step: Int) { if case .slice(let a, let s, let t) = self { return (a, s, t) }; mismatch("slice") }
+    var index: (trailingAxes: Int, table: IndexTable) { if case .index(let k, let t) = self { return (k, t) }; mismatch("index") }
+    var axis: Int { if case .axis(let axis) = self { return axis }; mismatch("axis") }
+    var transposes: (a: Bool, b: Bool) { if case .transposes(let a, let b) = self { return (a, b) }; mismatch("transposes") }
+}
+
+/// A recorded operation: the primitive and the attributes its rule needs (scalars as `Double`).
+/// Inputs are as each primitive documents: select (condition, a, b), swish (x, β), scatter
+/// (base, values), matmul (a, b and optionally a bias).
+struct Operation: Sendable {
+    let primitive: Primitive
+    let attributes: OperationAttributes
 }

@@ -21,7 +21,7 @@ extension Variable {
     public func abs() -> Variable { .record(.abs, [self], value.abs()) }
     /// x^exponent for a constant exponent.
     public func pow(_ exponent: Scalar) -> Variable {
-        .record(.power(exponent: Double(exponent)), [self], value.pow(exponent))
+        .record(.power, .exponent(Double(exponent)), [self], value.pow(exponent))
     }
     /// The larger of each pair (ties share the gradient).
     public func maximum(_ other: Variable) -> Variable { .record(.maximum, [self, other], value.maximum(other.value)) }
@@ -30,7 +30,7 @@ extension Variable {
     /// Each element limited to [lower, upper]; the gradient passes where lower <= x <= upper
     /// (subgradient 1 at the bounds, as PyTorch's clamp).
     public func clamped(min lower: Scalar, max upper: Scalar) -> Variable {
-        .record(.clamp(lower: Double(lower), upper: Double(upper)), [self], value.clamped(min: lower, max: upper))
+        .record(.clamp, .bounds(lower: Double(lower), upper: Double(upper)), [self], value.clamped(min: lower, max: upper))
     }
 
     /// Swish `x · σ(βx)` with a (learnable) β broadcast against x, e.g. `[features]` against

@@ -13,6 +13,6 @@ extension Variable {
         let result = Tensor.matmul(a.value, b.value, transposingA: transposingA, transposingB: transposingB,
                                    bias: bias?.value)
         let inputs = bias.map { [a, b, $0] } ?? [a, b]
-        return .record(.matmul(transposingA: transposingA, transposingB: transposingB), inputs, result)
+        return .record(.matmul, .transposes(a: transposingA, b: transposingB), inputs, result)
     }
 }

@@ -10,7 +10,7 @@ extension Variable {
     }
 
     /// Axes reordered: result axis k is axis `axes[k]`.
-    public func permuted(_ axes: [Int]) -> Variable { .record(.permute(axes: axes), [self], value.permuted(axes)) }
+    public func permuted(_ axes: [Int]) -> Variable { .record(.permute, .permutation(axes), [self], value.permuted(axes)) }
 
     /// The last two axes swapped.
     public func transposed() -> Variable {
@@ -24,7 +24,7 @@ extension Variable {
         let axis = axis < 0 ? axis + value.rank : axis
         let extent = value.shape[axis]
         let lower = Swift.min(Swift.max(start < 0 ? start + extent : start, 0), extent)
-        return .record(.slice(axis: axis, start: lower, step: step), [self],
+        return .record(.slice, .slice(axis: axis, start: lower, step: step), [self],
                        value.sliced(axis: axis, start: start, end: end, step: step))
     }
 

@@ -61,11 +61,18 @@ public struct Variable<Scalar: TensorScalar>: @unchecked Sendable {
     /// The same value, cut off from the graph.
     public var detached: Variable { Variable(value) }
 
-    /// Records `operation` applied to `inputs` with `result`, or returns a constant when
-    /// nothing needs a gradient.
-    static func record(_ operation: Operation, _ inputs: [Variable], _ result: Tensor<Scalar>) -> Variable {
+    /// Records `primitive` (with the attributes its rule reads) applied to `inputs` with
+    /// `result`, or returns a constant when nothing needs a gradient.
+    static func record(_ primitive: Primitive, _ inputs: [Variable], _ result: Tensor<Scalar>) -> Variable {
+        record(primitive, .none, inputs, result)
+    }
+
+    /// Records a primitive whose rule reads `attributes`.
+    static func record(_ primitive: Primitive, _ attributes: OperationAttributes, _ inputs: [Variable],
+                       _ result: Tensor<Scalar>) -> Variable {
         guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else { return Variable(result) }
-        return Variable(value: result, node: Node(operation: operation, inputs: inputs, result: result))
+        return Variable(value: result, node: Node(operation: Operation(primitive: primitive, attributes: attributes),
+                                                  inputs: inputs, result: result))
     }
 }
 

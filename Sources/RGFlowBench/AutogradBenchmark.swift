@@ -3,7 +3,7 @@
 
 import Autograd
 import Foundation
-import Tensor
+@_spi(AutogradKernels) import Tensor
 
 /// The block of the model's subnets at the paper's first level: x + W2·swish(W1·swish(x)),
 /// scaled by 1/√2, on [4096, 48] rows with 512 hidden features.

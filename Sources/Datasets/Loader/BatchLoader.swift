@@ -145,16 +145,9 @@ public final class BatchLoader: Sendable {
         }
     }
 
-    /// Combines three words into one well-mixed seed (SplitMix64's finaliser after each word).
+    /// Combines three words into one well-mixed seed.
     static func mix(_ first: UInt64, _ second: UInt64, _ third: UInt64) -> UInt64 {
-        func finalize(_ value: UInt64) -> UInt64 {
-            var z = value
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        let golden: UInt64 = 0x9E37_79B9_7F4A_7C15
-        return finalize(finalize(finalize(first &+ golden) ^ second &+ golden) ^ third &+ golden)
+        SplitMix64.combine(first, second, third)
     }
 }
 

@@ -176,9 +176,8 @@ public struct MSDSGenerator: Sendable, Hashable {
     /// The seed of one image's stream: SplitMix64's finaliser applied to each of (variant,
     /// seed, split, index) in turn, so nearby indices or seeds give unrelated streams.
     func imageSeed(split: DatasetSplit, index: Int) -> UInt64 {
-        var state = MSDSRandom.mix(seed ^ (variant == .msds1 ? 0x6D73_6473_3100_0000 : 0x6D73_6473_3200_0000))
-        state = MSDSRandom.mix(state ^ (split == .train ? 0x7472_6169_6E00_0000 : 0x7465_7374_0000_0000))
-        return MSDSRandom.mix(state ^ UInt64(UInt(bitPattern: index)))
+        SplitMix64.combine(seed ^ (variant == .msds1 ? 0x6D73_6473_3100_0000 : 0x6D73_6473_3200_0000),
+                           split == .train ? 0x7472_6169_6E00_0000 : 0x7465_7374_0000_0000, UInt64(UInt(bitPattern: index)))
     }
 }
 
@@ -200,13 +199,5 @@ struct MSDSRandom {
     /// A uniform real in [0, 1) with 53 random bits.
     mutating func unit() -> Double {
         Double(generator.next() >> 11) * 0x1p-53
-    }
-
-    /// SplitMix64's output function: a bijective 64-bit mixer.
-    static func mix(_ input: UInt64) -> UInt64 {
-        var z = input &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

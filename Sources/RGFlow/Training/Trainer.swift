@@ -73,9 +73,7 @@ public final class Trainer<Scalar: TensorScalar> {
 
     /// A stream seeded by the run seed and a position in the run.
     func generator(_ stream: UInt64, _ epoch: Int, _ batch: Int = 0) -> TensorRandomGenerator {
-        var mixer = TensorRandomGenerator(seed: options.seed ^ (stream &* 0x9E37_79B9_7F4A_7C15))
-        let first = mixer.next() ^ UInt64(epoch)
-        return TensorRandomGenerator(seed: first &* 0xBF58_476D_1CE4_E5B9 ^ UInt64(batch))
+        TensorRandomGenerator(seed: SplitMix64.combine(options.seed, stream, UInt64(epoch), UInt64(batch)))
     }
 
     /// One optimisation step on a batch `[B, C, L, L]` of pixels in [0, 1].

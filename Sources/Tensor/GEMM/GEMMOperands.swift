@@ -1,28 +1,5 @@
-// What a matrix product reads and writes: strided A and B, row-major C, beta and bias.
+// The micro-kernel's view of A and the multiply-add it is built from.
 
-/// One matrix product `C = beta·C + A·B + bias` with M x K matrix A, K x N matrix B, M x N C.
-///
-/// A and B are addressed through a row step and a column step each, so a transposed operand
-/// is the same memory with the steps swapped: nothing is transposed in memory. C has unit
-/// column step. With `beta == 0`, C is written without being read (NaN in C is ignored).
-struct GEMMOperands<Scalar: TensorScalar> {
-    var m: Int
-    var n: Int
-    var k: Int
-    var a: UnsafePointer<Scalar>
-    var aRowStride: Int
-    var aColumnStride: Int
-    var b: UnsafePointer<Scalar>
-    var bRowStride: Int
-    var bColumnStride: Int
-    var c: UnsafeMutablePointer<Scalar>
-    var cRowStride: Int
-    var beta: Scalar = 0
-    /// N values added to every row of C, or nil.
-    var bias: UnsafePointer<Scalar>? = nil
-
-    var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
-}
 
 /// Six row pointers into A (a micro-panel read in place) and the step between k values.
 struct MicroPanelA<Scalar> {

@@ -2,23 +2,7 @@
 // fallback that still computes through the same vector functions (so an element's value
 // never depends on where it sits in memory).
 
-/// Unary elementwise operations with a vector kernel.
-enum UnaryOperation: CaseIterable, Sendable {
-    case negate, abs, sign, exp, log, log1p, expm1, squareRoot, tanh, sigmoid, softplus, square, reciprocal
-}
 
-/// Binary elementwise operations with a vector kernel. Comparisons give 1 or 0.
-enum BinaryOperation: CaseIterable, Sendable {
-    case add, subtract, multiply, divide, power, maximum, minimum
-    /// Swish `x · sigmoid(β x)` with x the first operand and β the second, fused so the
-    /// activation costs one pass over memory.
-    case swish
-    /// `g · (1 - y²)` for g the upstream gradient and y = tanh x: tanh's backward in one pass.
-    case tanhGradient
-    /// `g · y (1 - y)` for y = sigmoid x.
-    case sigmoidGradient
-    case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual
-}
 
 /// A lane-wise function of one vector. Kernels are specialised on the conforming type (not
 /// handed a closure), so the function is inlined into the loop even when the loop body runs
@@ -80,10 +64,6 @@ enum SwishBetaGradientFunction: TernaryFunction {
     }
 }
 
-/// Ternary elementwise operations with a vector kernel (fused backward passes).
-enum TernaryOperation: CaseIterable, Sendable {
-    case swishInputGradient, swishBetaGradient
-}
 
 /// NaN in either operand wins, as in PyTorch's `maximum`.
 enum MaximumFunction: BinaryFunction {

@@ -2,10 +2,6 @@
 // block results combined pairwise. The tree depends only on the length, never on the
 // thread count, so results are bitwise reproducible.
 
-/// The associative operations a reduction combines with.
-enum ReductionOperation: Sendable {
-    case sum, maximum, minimum
-}
 
 enum ReductionKernels {
     /// Elements summed sequentially per SIMD lane before block results are paired up.

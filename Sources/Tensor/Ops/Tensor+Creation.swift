@@ -37,7 +37,7 @@ extension Tensor {
     /// thread count.
     static func random(_ shape: [Int], _ distribution: RandomDistribution,
                        using generator: inout TensorRandomGenerator) -> Tensor {
-        var result = Tensor(uninitializedShape: shape)
+        let result = Tensor(uninitializedShape: shape)
         let count = result.scalarCount
         // Reserve an even count: normal values come in pairs.
         let start = generator.reserve(count + (count & 1))

@@ -43,7 +43,7 @@ extension Tensor {
     public func gathered(trailingAxes axisCount: Int, _ table: IndexTable) -> Tensor {
         let (outer, inner) = splitTrailing(axisCount, table, operation: "gather")
         let source = contiguous()
-        var result = Tensor(uninitializedShape: outer + table.shape)
+        let result = Tensor(uninitializedShape: outer + table.shape)
         withExtendedLifetime(source) {
             table.positions.withUnsafeBufferPointer { positions in
                 BitCopy.gather(rows: outer.reduce(1, *), sourceRowLength: inner, table: positions,
@@ -70,7 +70,7 @@ extension Tensor {
         let (outer, inner) = splitTrailing(axisCount, table, operation: name)
         precondition(values.shape == outer + table.shape,
                      "\(name): values of shape \(values.shape), expected \(outer + table.shape)")
-        var result = copied()
+        let result = copied()
         let source = values.contiguous()
         withExtendedLifetime(source) {
             table.positions.withUnsafeBufferPointer { positions in
@@ -97,7 +97,7 @@ extension Tensor {
         }
         var shape = first.shape
         shape[axis] = tensors.map { $0.shape[axis] }.reduce(0, +)
-        var result = Tensor(uninitializedShape: shape)
+        let result = Tensor(uninitializedShape: shape)
         var start = 0
         for tensor in tensors {
             var window = result.sliced(axis: axis, start: start, end: start + tensor.shape[axis])

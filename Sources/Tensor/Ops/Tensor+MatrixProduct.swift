@@ -77,7 +77,7 @@ public func referenceMatmul<Scalar: TensorScalar>(
 ) -> Tensor<Scalar> {
     precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[0],
                  "referenceMatmul: shapes \(a.shape) and \(b.shape) do not multiply")
-    var result = Tensor<Scalar>(uninitializedShape: [a.shape[0], b.shape[1]])
+    let result = Tensor<Scalar>(uninitializedShape: [a.shape[0], b.shape[1]])
     let biasDense = bias?.contiguous()
     withExtendedLifetime((a, b, biasDense)) {
         ReferenceGEMM.multiply(GEMMOperands<Scalar>(

@@ -28,7 +28,7 @@ extension Tensor {
             precondition(operation == .sum, "\(name): reduction over an empty axis of shape \(shape)")
             return Tensor.zeros(outputShape)
         }
-        var result = Tensor(uninitializedShape: outputShape)
+        let result = Tensor(uninitializedShape: outputShape)
         let dense = isContiguous && !hasBroadcastAxes
         if dense && keptCount == 1 {
             // Everything is reduced: one long row.

@@ -2,15 +2,6 @@
 
 import Foundation
 
-/// The distributions a tensor fill can draw from.
-enum RandomDistribution: Sendable {
-    /// Uniform on [low, high).
-    case uniform(low: Double, high: Double)
-    /// Normal with the given mean and standard deviation (Box–Muller on pairs of positions).
-    case normal(mean: Double, standardDeviation: Double)
-    /// Laplace with the given location and scale b, by the inverse CDF.
-    case laplace(location: Double, scale: Double)
-}
 
 enum RandomKernels {
     /// Uniform on [0, 1) with the scalar's full significand: 24 bits for Float, 53 for Double.

@@ -14,28 +14,18 @@ public struct TensorRandomGenerator: RandomNumberGenerator, Sendable, Hashable, 
     /// How many 64-bit values have been drawn so far (the next value's position).
     public var position: UInt64
 
-    static let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
-
     /// Creates the stream for `seed`, at position 0 (or at `position` to resume one).
     public init(seed: UInt64, position: UInt64 = 0) {
         self.seed = seed
         self.position = position
     }
 
-    var key: UInt64 { TensorRandomGenerator.mix(seed &* TensorRandomGenerator.gamma &+ 0x1234_5678_9ABC_DEF1) }
+    var key: UInt64 { SplitMix64.finalize(seed &* SplitMix64.increment &+ 0x1234_5678_9ABC_DEF1) }
 
     /// The value at `index` of the stream with the given key.
     @inline(__always)
     static func value(key: UInt64, index: UInt64) -> UInt64 {
-        mix(key &+ (index &+ 1) &* gamma)
-    }
-
-    @inline(__always)
-    static func mix(_ input: UInt64) -> UInt64 {
-        var z = input
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.finalize(key &+ (index &+ 1) &* SplitMix64.increment)
     }
 
     /// The next 64 random bits.
