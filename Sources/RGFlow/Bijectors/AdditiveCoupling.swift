@@ -60,6 +60,13 @@ public final class AdditiveCoupling<Scalar: TensorScalar>: Coupling {
         return (x.reshaped(z.shape), Variable(.zeros([z.shape[0]])))
     }
 
+    /// As RealNVP's: two half-steps per pair, reversed for the inverse.
+    public func dependencies(inverting: Bool) -> BlockDependencies? {
+        let pair = [halfStepDependencies(conditioning: left), halfStepDependencies(conditioning: right)]
+        let steps = Array(repeating: pair, count: translationNetworks.count).flatMap { $0 }
+        return .composing(inverting ? steps.reversed() : steps, width: left.scalarCount)
+    }
+
     /// `t_layers.k.…`.
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
         translationNetworks.enumerated().flatMap { prefixed("t_layers.\($0.offset)", $0.element.namedParameters) }

@@ -84,6 +84,14 @@ public final class AutoregressiveCoupling<Scalar: TensorScalar>: Coupling {
         return (y.reshaped(shape), logDet)
     }
 
+    /// Feature (c, p) depends on itself and on every channel of the earlier positions q < p,
+    /// forward and inverse alike (the pairs compose to the same triangular pattern).
+    public func dependencies(inverting: Bool) -> BlockDependencies? {
+        BlockDependencies(width: channels * positions) { output, input in
+            output == input || input % positions < output % positions
+        }
+    }
+
     /// `s_layers.k.…` then `t_layers.k.…`.
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
         scaleNetworks.enumerated().flatMap { prefixed("s_layers.\($0.offset)", $0.element.namedParameters) }

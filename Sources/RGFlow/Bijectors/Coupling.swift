@@ -13,6 +13,27 @@ public protocol Coupling<Scalar>: Bijector, AnyObject {
     /// Whether backward recomputes the subnetworks' activations (one more forward pass of
     /// each) instead of keeping them from the forward pass. Results are identical either way.
     var recomputesActivations: Bool { get set }
+
+    /// Which of a block's features each output feature can depend on, for the forward map or
+    /// (`inverting`) its inverse: the structural zeros of the coupling's Jacobian. Exact
+    /// supports of latents (``RGFlowNetwork/support(ofLatent:)``) are built from it; nil (the
+    /// default) claims nothing, and the block counts as dense: every output depends on every
+    /// input.
+    func dependencies(inverting: Bool) -> BlockDependencies?
+}
+
+extension Coupling {
+    /// No declared structure: the network treats the block as dense.
+    public func dependencies(inverting: Bool) -> BlockDependencies? { nil }
+}
+
+/// One half-step of a masked coupling (RealNVP, additive): the conditioning features pass
+/// through, every other feature depends on itself and on all conditioning features.
+func halfStepDependencies<Scalar: TensorScalar>(conditioning mask: Tensor<Scalar>) -> BlockDependencies {
+    let conditioning = mask.scalars.map { $0 != 0 }
+    return BlockDependencies(width: conditioning.count) { output, input in
+        output == input || (!conditioning[output] && conditioning[input])
+    }
 }
 
 /// The checkerboard masks over a block `[C, K, K]`, flattened to `[C · K · K]`: `left` is 1

@@ -100,6 +100,15 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Coupling {
         return (x.reshaped(shape), logDet)
     }
 
+    /// Two half-steps per pair (left, then right conditioning); the inverse runs them in
+    /// reverse. With one pair the unconditioned half of the last step stays independent of
+    /// itself across features; from two pairs on the block is dense.
+    public func dependencies(inverting: Bool) -> BlockDependencies? {
+        let pair = [halfStepDependencies(conditioning: leftFlat), halfStepDependencies(conditioning: rightFlat)]
+        let steps = Array(repeating: pair, count: scaleNetworks.count).flatMap { $0 }
+        return .composing(inverting ? steps.reversed() : steps, width: leftFlat.scalarCount)
+    }
+
     /// `s_layers.k.…` then `t_layers.k.…`.
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
         scaleNetworks.enumerated().flatMap { prefixed("s_layers.\($0.offset)", $0.element.namedParameters) }
