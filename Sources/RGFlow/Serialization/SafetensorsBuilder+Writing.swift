@@ -10,8 +10,10 @@ extension SafetensorsBuilder {
     /// system), which is flushed to disk (`fsync`) and then renamed over `url` with
     /// `rename(2)`, an atomic replacement: readers see either the old file or the complete new
     /// one, and a crash at any moment leaves no truncated file under the final name. On any
-    /// failure the destination is untouched and the temporary file is removed. Tensors are
-    /// written straight from their storage, without assembling the file in memory.
+    /// failure the destination is untouched and the temporary file is removed; only a process
+    /// killed while writing leaves its temporary behind, for
+    /// ``removeStaleTemporaries(in:)``. Tensors are written straight from their storage,
+    /// without assembling the file in memory.
     ///
     /// - Throws: ``SafetensorsError`` with ``SafetensorsError/Kind/writeFailed`` naming `url`
     ///   and the cause in words (the directory does not exist or is a file, `url` is a
@@ -27,6 +29,8 @@ extension SafetensorsBuilder {
         case afterFirstTensor
         /// After the temporary file is complete and flushed, just before the rename.
         case beforeRename
+        /// As `beforeRename`, but nothing is cleaned up, as when the process is killed there.
+        case killedBeforeRename
     }
 
     /// ``write(to:)`` with an optional simulated failure (for tests).
@@ -41,8 +45,7 @@ extension SafetensorsBuilder {
         if FileKind(path: destination) == .directory {
             throw failure("is a directory, expected a file path to write to")
         }
-        // Hidden, unique, and in the destination's directory so that rename stays atomic.
-        let temporary = (directory as NSString).appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let temporary = (directory as NSString).appendingPathComponent(Self.temporaryName(for: url.lastPathComponent))
         let file: WritableFile
         do {
             file = try WritableFile(creating: temporary)
@@ -51,6 +54,7 @@ extension SafetensorsBuilder {
         }
         do {
             try writeContents(layout, to: file, destination: destination, injecting: fault)
+            if fault == .killedBeforeRename { throw failure("simulated kill before the rename") }
             if fault == .beforeRename { throw failure("simulated failure before the rename") }
             do {
                 try renameFile(temporary, to: destination)
@@ -59,7 +63,7 @@ extension SafetensorsBuilder {
                     : "cannot rename the temporary file into place: \(error.phrase)")
             }
         } catch let error as SafetensorsError {
-            try? removeFile(temporary)
+            if fault != .killedBeforeRename { try? removeFile(temporary) }
             throw error
         } catch let error as WriteStepFailure {
             try? removeFile(temporary)
