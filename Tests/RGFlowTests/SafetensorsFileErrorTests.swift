@@ -84,6 +84,11 @@ struct SafetensorsFileErrorTests {
         let device = URL(fileURLWithPath: "/dev/null")
         #expect(readError(device) == "/dev/null: \(prefix): is not a regular file (a device, FIFO or socket), expected a safetensors file")
 
+        let remote = try #require(URL(string: "https://example.com/model.safetensors"))
+        let notLocal = #expect(throws: SafetensorsError.self) { try Safetensors(contentsOf: remote) }
+        #expect(notLocal?.description
+            == "https://example.com/model.safetensors: \(prefix): expected a file URL (a local path), found scheme \"https\"")
+
         let loop = folder.appendingPathComponent("loop.safetensors")
         try FileManager.default.createSymbolicLink(atPath: loop.path, withDestinationPath: loop.path)
         #expect(readError(loop) == "\(loop.path): \(prefix): too many levels of symbolic links")
@@ -128,6 +133,11 @@ struct SafetensorsFileErrorTests {
                     notes.appendingPathComponent("deeper/model.safetensors")] {
             #expect(writeError(builder, to: url) == "\(url.path): \(prefix): \(notes.path) is a file, not a directory")
         }
+
+        let remote = try #require(URL(string: "https://example.com/model.safetensors"))
+        let notLocal = #expect(throws: SafetensorsError.self) { try builder.write(to: remote) }
+        #expect(notLocal?.description
+            == "https://example.com/model.safetensors: \(prefix): expected a file URL (a local path), found scheme \"https\"")
 
         let directory = folder.appendingPathComponent("model.safetensors")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)

@@ -21,6 +21,10 @@ extension Safetensors {
     ///   the first rule the file breaks.
     public init(contentsOf url: URL) throws {
         let path = url.path
+        guard url.isFileURL else {
+            throw SafetensorsError(.unreadableFile, file: url.absoluteString,
+                                   reason: "expected a file URL (a local path), found scheme \"\(url.scheme ?? "")\"")
+        }
         do {
             let file = try ReadableFile(path: path)
             let reader = HeaderReader(file: path, fileSize: file.size)

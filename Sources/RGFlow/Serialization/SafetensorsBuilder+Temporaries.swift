@@ -23,7 +23,8 @@ extension SafetensorsBuilder {
         guard bytes[uuidStart - 1] == UInt8(ascii: ".") else { return false }
         for (position, byte) in bytes[uuidStart..<(uuidStart + uuidLength)].enumerated() {
             let isDash = byte == UInt8(ascii: "-")
-            let isHex = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+            let isHex = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
             guard [8, 13, 18, 23].contains(position) ? isDash : isHex else { return false }
         }
         return true

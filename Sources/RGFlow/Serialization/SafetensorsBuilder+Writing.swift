@@ -36,6 +36,10 @@ extension SafetensorsBuilder {
     /// ``write(to:)`` with an optional simulated failure (for tests).
     func write(to url: URL, injecting fault: WriteFault?) throws {
         let destination = url.path
+        guard url.isFileURL else {
+            throw SafetensorsError(.writeFailed, file: url.absoluteString,
+                                   reason: "expected a file URL (a local path), found scheme \"\(url.scheme ?? "")\"")
+        }
         let layout = try makeLayout(file: destination)
         let directory = url.deletingLastPathComponent().path
         func failure(_ reason: String) -> SafetensorsError {
@@ -59,15 +63,14 @@ extension SafetensorsBuilder {
             do {
                 try renameFile(temporary, to: destination)
             } catch {
+                // EISDIR: a directory appeared at the destination since the check above.
                 throw failure(error.code == EISDIR ? "is a directory, expected a file path to write to"
                     : "cannot rename the temporary file into place: \(error.phrase)")
             }
-        } catch let error as SafetensorsError {
+        } catch {
             if fault != .killedBeforeRename { try? removeFile(temporary) }
+            if let step = error as? WriteStepFailure { throw failure(step.reason(writingTo: temporary)) }
             throw error
-        } catch let error as WriteStepFailure {
-            try? removeFile(temporary)
-            throw failure(error.reason(writingTo: temporary))
         }
         synchronizeDirectory(directory)
     }

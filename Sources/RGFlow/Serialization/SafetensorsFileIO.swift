@@ -44,6 +44,7 @@ struct SystemCallFailure: Error, Sendable, Equatable {
 
 /// What a path names, by `stat(2)` (following symbolic links) or `lstat(2)` (not).
 enum FileKind: Sendable, Equatable {
+    /// Nothing there, or nothing that can be looked at (`stat` failed).
     case missing
     case regular
     case directory
