@@ -55,9 +55,9 @@ struct SafetensorsAtomicWriteTests {
         #expect(try contents(of: folder) == ["checkpoint.safetensors"])
     }
 
-    /// A real failure from the operating system at the last step: rename(2) cannot replace a
-    /// non-empty directory with a file.
-    @Test func renameFailureKeepsTheDestinationAndRemovesTheTemporary() throws {
+    /// A directory at the destination (which rename(2) could not replace) is refused before
+    /// anything is written, and left as it was.
+    @Test func directoryAtTheDestinationIsRefusedAndKept() throws {
         let folder = try SafetensorsFixture.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let destination = folder.appendingPathComponent("occupied")

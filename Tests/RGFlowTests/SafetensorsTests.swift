@@ -131,7 +131,9 @@ struct SafetensorsRoundTripTests {
         #expect(length % 8 == 0)
         let header = String(decoding: bytes[8..<(8 + length)], as: UTF8.self)
         let json = header.trimmingCharacters(in: .init(charactersIn: " "))
-        #expect(json.hasPrefix("{\"__metadata__\":{\"format\":\"pt\",\"note\":"))
+        // data_checksum sorts first; "crc32c:" and 8 hex digits.
+        #expect(json.hasPrefix("{\"__metadata__\":{\"data_checksum\":\"crc32c:"))
+        #expect(json.dropFirst(#"{"__metadata__":{"data_checksum":"crc32c:"#.count + 8).hasPrefix("\",\"format\":\"pt\",\"note\":"))
         #expect(header.utf8.count - json.utf8.count < 8)
         let keys = ["\"empty\":", "\"scalar\":", "\"steps\":", "\"transposed\":", "\"weights.f32\":", "\"weights.f64\":"]
         let positions = keys.map { header.range(of: $0)!.lowerBound }
@@ -271,7 +273,10 @@ struct SafetensorsGoldenTests {
     func rewritingReproducesTheReferenceBytes(_ name: String) throws {
         let url = SafetensorsFixture.goldenDirectory.appendingPathComponent("\(name).safetensors")
         let original = try Safetensors(contentsOf: url)
+        #expect(original.dataChecksum == nil)
         var builder = SafetensorsBuilder(metadata: original.metadata)
+        // The reference writes no checksum.
+        builder.includesDataChecksum = false
         for tensorName in original.tensorNames {
             try builder.add(original.tensor(named: tensorName, as: Double.self), named: tensorName)
         }
@@ -338,7 +343,9 @@ struct SafetensorsPythonTests {
         #expect((result["header_length"] as? Int).map { $0 % 8 == 0 } == true)
         #expect(result["keys"] as? [String]
             == ["__metadata__", "empty", "scalar", "steps", "transposed", "weights.f32", "weights.f64"])
-        #expect(result["metadata"] as? [String: String] == ["format": "pt", "note": "quote \" backslash \\ newline \n é 漢"])
+        let checksum = try #require(try Safetensors(contentsOf: url).dataChecksum)
+        #expect(result["metadata"] as? [String: String]
+            == ["format": "pt", "note": "quote \" backslash \\ newline \n é 漢", "data_checksum": checksum])
         let tensors = try #require(result["tensors"] as? [String: [String: Any]])
         func check(_ name: String, dtype: String, shape: [Int], doubles: [Double]) {
             let tensor = tensors[name] ?? [:]

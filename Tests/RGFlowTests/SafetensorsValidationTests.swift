@@ -133,6 +133,15 @@ private let malformedFiles: [MalformedSafetensors] = [
     .init("metadata value not a string", .invalidMetadata,
           header: #"{"__metadata__":{"epoch":3},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
           data: eight, at: "3"),
+    .init("checksum of other data", .checksumMismatch,
+          header: #"{"__metadata__":{"data_checksum":"crc32c:00000000"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+          data: eight, at: nil),
+    .init("checksum with 7 digits", .invalidMetadata,
+          header: #"{"__metadata__":{"data_checksum":"crc32c:0000000"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+          data: eight, at: #""crc32c"#),
+    .init("checksum not a string", .invalidMetadata,
+          header: #"{"__metadata__":{"data_checksum":12},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+          data: eight, at: "12"),
     .init("metadata is a string", .invalidMetadata,
           header: #"{"__metadata__":"pt","w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
           data: eight, at: #""pt""#),
@@ -200,31 +209,42 @@ struct SafetensorsValidationTests {
     }
 
     /// Seeded random byte changes either still parse or throw a SafetensorsError; reaching
-    /// the end of the loop shows none crashed or hung.
-    @Test func corruptedBytesNeverCrash() throws {
+    /// the end of the loop shows none crashed or hung. With the checksum, every change that
+    /// touches only the data section is caught as corrupt data.
+    @Test(arguments: [true, false])
+    func corruptedBytesNeverCrash(withChecksum: Bool) throws {
         var builder = SafetensorsBuilder(metadata: ["k": "v"])
+        builder.includesDataChecksum = withChecksum
         try builder.add(Tensor<Double>(shape: [2, 2], scalars: [1, 2, 3, 4]), named: "weights")
         try builder.add(integers: [1, 2], shape: [2], named: "ids")
         let original = [UInt8](try builder.serialized())
+        let dataStart = original.count - 48  // 4 F64 + 2 I64
         var generator = TensorRandomGenerator(seed: 4)
-        var rejected = 0
+        var rejected = 0, dataOnlyChanges = 0
         for _ in 0..<3000 {
             var bytes = original
             for _ in 0..<Int.random(in: 1...3, using: &generator) {
                 let index = Int.random(in: 0..<bytes.count, using: &generator)
                 bytes[index] = UInt8.random(in: 0...255, using: &generator)
             }
+            let dataOnly = bytes[..<dataStart] == original[..<dataStart] && bytes[dataStart...] != original[dataStart...]
             do {
                 let file = try Safetensors(bytes: Data(bytes))
+                #expect(!(withChecksum && dataOnly), "a data change was not detected")
                 for name in file.tensorNames {
                     _ = try? file.tensor(named: name, as: Double.self)
                     _ = try? file.integers(named: name)
                 }
-            } catch is SafetensorsError {
+            } catch let error as SafetensorsError {
                 rejected += 1
+                if dataOnly {
+                    dataOnlyChanges += 1
+                    #expect(error.kind == .checksumMismatch)
+                }
             }
         }
-        // Most changes hit the header or length; some land in the data and stay valid.
+        // Most changes hit the header or length; some land in the data, or in a name.
         #expect(rejected > 300 && rejected < 3000)
+        #expect(withChecksum ? dataOnlyChanges > 100 : dataOnlyChanges == 0)
     }
 }

@@ -12,39 +12,35 @@ extension Safetensors {
     /// The header length and the header are read and checked first, so a file that is not a
     /// valid safetensors file is refused before its data is read. The data section is then
     /// read into memory (not memory-mapped, so a file truncated by another program while in
-    /// use cannot crash this one).
+    /// use cannot crash this one) and, when the header stores a ``dataChecksumKey``, checked
+    /// against it.
     ///
     /// - Throws: ``SafetensorsError`` with ``SafetensorsError/Kind/unreadableFile`` when the
-    ///   file cannot be read, or the kind of the first rule the file breaks.
+    ///   file cannot be read (no such file, permission denied, a directory, a read error),
+    ///   ``SafetensorsError/Kind/checksumMismatch`` when the data is corrupt, or the kind of
+    ///   the first rule the file breaks.
     public init(contentsOf url: URL) throws {
         let path = url.path
-        let handle: FileHandle
-        do {
-            handle = try FileHandle(forReadingFrom: url)
-        } catch {
-            throw SafetensorsError(.unreadableFile, file: path, reason: error.localizedDescription)
+        guard url.isFileURL else {
+            throw SafetensorsError(.unreadableFile, file: url.absoluteString,
+                                   reason: "expected a file URL (a local path), found scheme \"\(url.scheme ?? "")\"")
         }
-        defer { try? handle.close() }
         do {
-            guard let fileSize = Int(exactly: try handle.seekToEnd()) else {
-                throw SafetensorsError(.unreadableFile, file: path, reason: "the file size does not fit in Int")
-            }
-            try handle.seek(toOffset: 0)
-            let reader = HeaderReader(file: path, fileSize: fileSize)
-            let headerLength = try reader.checkLength(try Safetensors.read(min(fileSize, 8), from: handle, path))
-            let header = try Safetensors.read(headerLength, from: handle, path)
-            let dataLength = fileSize - 8 - headerLength
-            let (metadata, infos) = try reader.readHeader([UInt8](header), dataLength: dataLength)
-            let data = try Safetensors.read(dataLength, from: handle, path)
-            self.init(file: path, metadata: metadata, infos: infos, buffer: data, dataStart: 0)
-        } catch let error as SafetensorsError {
-            throw error
-        } catch {
-            throw SafetensorsError(.unreadableFile, file: path, reason: error.localizedDescription)
+            let file = try ReadableFile(path: path)
+            let reader = HeaderReader(file: path, fileSize: file.size)
+            let headerLength = try reader.checkLength(try file.read(min(file.size, 8)))
+            let header = try reader.readHeader([UInt8](try file.read(headerLength)),
+                                               dataLength: file.size - 8 - headerLength)
+            let data = try file.read(file.size - 8 - headerLength)
+            try reader.verify(header, data: data, dataStart: 8 + headerLength)
+            self.init(file: path, header: header, buffer: data, dataStart: 0)
+        } catch let failure as ReadFailure {
+            throw SafetensorsError(.unreadableFile, file: path, reason: failure.reason)
         }
     }
 
-    /// Validates the bytes of a whole safetensors file.
+    /// Validates the bytes of a whole safetensors file, and the checksum of its data section
+    /// when the header stores a ``dataChecksumKey``.
     ///
     /// - Parameters:
     ///   - bytes: the file's contents, from its first byte.
@@ -55,25 +51,19 @@ extension Safetensors {
         let buffer = bytes.startIndex == 0 ? bytes : Data(bytes)
         let reader = HeaderReader(file: file, fileSize: buffer.count)
         let headerLength = try reader.checkLength(buffer.prefix(8))
-        let header = [UInt8](buffer[8..<(8 + headerLength)])
-        let dataLength = buffer.count - 8 - headerLength
-        let (metadata, infos) = try reader.readHeader(header, dataLength: dataLength)
-        self.init(file: file, metadata: metadata, infos: infos, buffer: buffer, dataStart: 8 + headerLength)
+        let header = try reader.readHeader([UInt8](buffer[8..<(8 + headerLength)]),
+                                           dataLength: buffer.count - 8 - headerLength)
+        try reader.verify(header, data: buffer[(8 + headerLength)...], dataStart: 8 + headerLength)
+        self.init(file: file, header: header, buffer: buffer, dataStart: 8 + headerLength)
     }
 
-    /// Reads exactly `count` bytes from the handle's position.
-    private static func read(_ count: Int, from handle: FileHandle, _ path: String) throws -> Data {
-        var data = try handle.read(upToCount: count) ?? Data()
-        // Reads may return less than asked; a file that ends early changed since its size was taken.
-        while data.count < count {
-            guard let more = try handle.read(upToCount: count - data.count), !more.isEmpty else {
-                throw SafetensorsError(.unreadableFile, file: path,
-                                       reason: "expected \(count) more bytes, the file ended after \(data.count) "
-                                           + "(did it change while being read?)")
-            }
-            data.append(more)
-        }
-        return data
+    /// What a validated header holds.
+    struct Header {
+        /// `__metadata__` without ``Safetensors/dataChecksumKey``.
+        var metadata: [String: String] = [:]
+        var infos: [String: TensorInfo] = [:]
+        /// The checksum the header stores for the data section, if any.
+        var checksum: UInt32?
     }
 }
 
@@ -115,7 +105,7 @@ private struct HeaderReader {
         return headerLength
     }
 
-    func readHeader(_ header: [UInt8], dataLength: Int) throws -> ([String: String], [String: Safetensors.TensorInfo]) {
+    func readHeader(_ header: [UInt8], dataLength: Int) throws -> Safetensors.Header {
         if let bad = SafetensorsJSON.firstInvalidUTF8Offset(header) {
             throw error(.headerNotUTF8, at: headerStart + bad,
                         "expected UTF-8 text, found byte 0x\(String(header[bad], radix: 16)) that does not decode")
@@ -133,25 +123,38 @@ private struct HeaderReader {
         guard case .object(let members) = root.content else {
             throw error(.headerNotObject, at: root, "expected a JSON object at the top level, found \(root.summary)")
         }
-        var metadata: [String: String] = [:]
-        var infos: [String: Safetensors.TensorInfo] = [:]
+        var result = Safetensors.Header()
         var valueOffsets: [String: Int] = [:]
         for member in members {
             if member.key == "__metadata__" {
-                metadata = try readMetadata(member.value)
+                (result.metadata, result.checksum) = try readMetadata(member.value)
             } else {
-                infos[member.key] = try readEntry(member.key, member.value, dataLength: dataLength)
+                result.infos[member.key] = try readEntry(member.key, member.value, dataLength: dataLength)
                 valueOffsets[member.key] = headerStart + member.value.offset
             }
         }
-        try checkCoverage(infos, dataLength: dataLength, offsets: valueOffsets)
-        return (metadata, infos)
+        try checkCoverage(result.infos, dataLength: dataLength, offsets: valueOffsets)
+        return result
+    }
+
+    /// Compares the data section's CRC-32C with the header's checksum, when it has one.
+    func verify(_ header: Safetensors.Header, data: Data, dataStart: Int) throws {
+        guard let expected = header.checksum else { return }
+        let found = data.withUnsafeBytes { CRC32C.checksum(of: $0) }
+        guard found == expected else {
+            throw SafetensorsError(
+                .checksumMismatch, file: file,
+                reason: "the data is corrupt: expected \(Safetensors.checksumText(expected)) "
+                    + "(__metadata__ \(Safetensors.dataChecksumKey)), found \(Safetensors.checksumText(found)) "
+                    + "over the \(data.count) data bytes from byte \(dataStart)")
+        }
     }
 
     /// `__metadata__` must be a string-to-string object (null, which the reference reads as
-    /// "no metadata", is accepted too).
-    func readMetadata(_ value: SafetensorsJSON.Value) throws -> [String: String] {
-        if case .null = value.content { return [:] }
+    /// "no metadata", is accepted too); its ``Safetensors/dataChecksumKey`` is taken out
+    /// and parsed.
+    func readMetadata(_ value: SafetensorsJSON.Value) throws -> ([String: String], UInt32?) {
+        if case .null = value.content { return ([:], nil) }
         guard case .object(let members) = value.content else {
             throw error(.invalidMetadata, at: value, "expected an object of strings, found \(value.summary)")
         }
@@ -163,7 +166,14 @@ private struct HeaderReader {
             }
             metadata[member.key] = text
         }
-        return metadata
+        guard let text = metadata.removeValue(forKey: Safetensors.dataChecksumKey) else { return (metadata, nil) }
+        guard let checksum = Safetensors.parseChecksum(text) else {
+            let value = members.first { $0.key == Safetensors.dataChecksumKey }!.value
+            throw error(.invalidMetadata, at: value,
+                        "expected \(Safetensors.dataChecksumKey) as \"\(Safetensors.checksumPrefix)\" and 8 lowercase hex digits "
+                            + "(the CRC-32C of the data section), found \(value.summary)")
+        }
+        return (metadata, checksum)
     }
 
     func readEntry(_ name: String, _ value: SafetensorsJSON.Value, dataLength: Int) throws -> Safetensors.TensorInfo {

@@ -81,8 +81,13 @@ public struct Safetensors: Sendable {
 
     /// The file path the bytes came from, or `"(memory)"`; errors name it.
     public let file: String
-    /// The free-form string pairs stored under `__metadata__` (empty when absent).
+    /// The free-form string pairs stored under `__metadata__` (empty when absent), without
+    /// ``dataChecksumKey``, which the reader consumes.
     public let metadata: [String: String]
+    /// The ``dataChecksumKey`` value (`"crc32c:..."`) that the data section was verified
+    /// against when the file was read, or nil for a file without one (written by another
+    /// tool, such as the reference implementation, or with checksums turned off).
+    public let dataChecksum: String?
     /// The names of all tensors, in UTF-8 byte order.
     public let tensorNames: [String]
 
@@ -93,9 +98,11 @@ public struct Safetensors: Sendable {
     /// Where the data section starts in `buffer`.
     let dataStart: Int
 
-    init(file: String, metadata: [String: String], infos: [String: TensorInfo], buffer: Data, dataStart: Int) {
+    init(file: String, header: Header, buffer: Data, dataStart: Int) {
         self.file = file
-        self.metadata = metadata
+        self.metadata = header.metadata
+        self.dataChecksum = header.checksum.map(Safetensors.checksumText)
+        let infos = header.infos
         self.infos = infos
         self.tensorNames = infos.keys.sorted(by: Safetensors.keyPrecedes)
         self.buffer = buffer

@@ -10,12 +10,15 @@ extension SafetensorsBuilder {
     /// system), which is flushed to disk (`fsync`) and then renamed over `url` with
     /// `rename(2)`, an atomic replacement: readers see either the old file or the complete new
     /// one, and a crash at any moment leaves no truncated file under the final name. On any
-    /// failure the destination is untouched and the temporary file is removed. Tensors are
-    /// written straight from their storage, without assembling the file in memory.
+    /// failure the destination is untouched and the temporary file is removed; only a process
+    /// killed while writing leaves its temporary behind, for
+    /// ``removeStaleTemporaries(in:)``. Tensors are written straight from their storage,
+    /// without assembling the file in memory.
     ///
     /// - Throws: ``SafetensorsError`` with ``SafetensorsError/Kind/writeFailed`` naming `url`
-    ///   (the directory is missing or not writable, the disk is full, ...), or
-    ///   ``SafetensorsError/Kind/headerTooLarge``.
+    ///   and the cause in words (the directory does not exist or is a file, `url` is a
+    ///   directory, permission denied, no space left on device, ...), or the errors of
+    ///   ``serialized()``.
     public func write(to url: URL) throws {
         try write(to: url, injecting: nil)
     }
@@ -26,82 +29,113 @@ extension SafetensorsBuilder {
         case afterFirstTensor
         /// After the temporary file is complete and flushed, just before the rename.
         case beforeRename
+        /// As `beforeRename`, but nothing is cleaned up, as when the process is killed there.
+        case killedBeforeRename
     }
 
     /// ``write(to:)`` with an optional simulated failure (for tests).
     func write(to url: URL, injecting fault: WriteFault?) throws {
         let destination = url.path
+        guard url.isFileURL else {
+            throw SafetensorsError(.writeFailed, file: url.absoluteString,
+                                   reason: "expected a file URL (a local path), found scheme \"\(url.scheme ?? "")\"")
+        }
         let layout = try makeLayout(file: destination)
-        let directory = url.deletingLastPathComponent()
-        // Hidden, unique, and in the destination's directory so that rename stays atomic.
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let directory = url.deletingLastPathComponent().path
         func failure(_ reason: String) -> SafetensorsError {
             SafetensorsError(.writeFailed, file: destination, reason: reason)
         }
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw failure("cannot create the temporary file \(temporary.path) "
-                + "(expected an existing, writable directory \(directory.path))")
+        // Checked first so a large write is not made only for the rename to refuse it.
+        if FileKind(path: destination) == .directory {
+            throw failure("is a directory, expected a file path to write to")
+        }
+        let temporary = (directory as NSString).appendingPathComponent(Self.temporaryName(for: url.lastPathComponent))
+        let file: WritableFile
+        do {
+            file = try WritableFile(creating: temporary)
+        } catch {
+            throw failure(Self.describeCreationFailure(error, in: directory))
         }
         do {
-            try writeContents(layout, to: temporary, destination: destination, injecting: fault)
+            try writeContents(layout, to: file, destination: destination, injecting: fault)
+            if fault == .killedBeforeRename { throw failure("simulated kill before the rename") }
             if fault == .beforeRename { throw failure("simulated failure before the rename") }
-            try replace(destination: url, with: temporary)
+            do {
+                try renameFile(temporary, to: destination)
+            } catch {
+                // EISDIR: a directory appeared at the destination since the check above.
+                throw failure(error.code == EISDIR ? "is a directory, expected a file path to write to"
+                    : "cannot rename the temporary file into place: \(error.phrase)")
+            }
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw (error as? SafetensorsError) ?? failure("\(error.localizedDescription)")
+            if fault != .killedBeforeRename { try? removeFile(temporary) }
+            if let step = error as? WriteStepFailure { throw failure(step.reason(writingTo: temporary)) }
+            throw error
         }
         synchronizeDirectory(directory)
     }
 
-    /// Writes the prefix and every tensor to `temporary`, then flushes it to disk.
-    private func writeContents(_ layout: Layout, to temporary: URL, destination: String,
+    /// Writes the prefix and every tensor to `file`, flushes it to disk and closes it.
+    private func writeContents(_ layout: Layout, to file: WritableFile, destination: String,
                                injecting fault: WriteFault?) throws {
-        let handle: FileHandle
+        var written = 0
         do {
-            handle = try FileHandle(forWritingTo: temporary)
-        } catch {
-            throw SafetensorsError(.writeFailed, file: destination,
-                                   reason: "cannot open the temporary file \(temporary.path): \(error.localizedDescription)")
-        }
-        do {
-            try handle.write(contentsOf: layout.prefix)
+            try layout.prefix.withUnsafeBytes { try file.write($0) }
+            written = layout.prefix.count
             for (index, (_, entry)) in layout.entries.enumerated() {
-                try entry.payload.withLittleEndianBytes { try handle.write(contentsOf: $0) }
+                try entry.payload.withLittleEndianBytes { try file.write($0) }
+                written += entry.byteCount
                 if index == 0, fault == .afterFirstTensor {
                     throw SafetensorsError(.writeFailed, file: destination, reason: "simulated failure after the first tensor")
                 }
             }
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            try? handle.close()
-            throw error
+        } catch let failure as SystemCallFailure {
+            throw WriteStepFailure(step: .writing(written: written, total: layout.fileSize), failure: failure)
         }
+        do { try file.synchronize() } catch { throw WriteStepFailure(step: .flushing, failure: error) }
+        do { try file.close() } catch { throw WriteStepFailure(step: .closing, failure: error) }
     }
 
-    /// Renames `temporary` over `destination` in one step (`rename(2)` replaces an existing
-    /// file atomically; `FileManager.moveItem` would refuse to, and remove-then-move would
-    /// leave a moment with no file).
-    private func replace(destination: URL, with temporary: URL) throws {
-        let status = temporary.withUnsafeFileSystemRepresentation { from in
-            destination.withUnsafeFileSystemRepresentation { to -> Int32 in
-                guard let from, let to else { return -1 }
-                return rename(from, to)
-            }
-        }
-        if status != 0 {
-            let reason = String(cString: strerror(errno))
-            throw SafetensorsError(.writeFailed, file: destination.path,
-                                   reason: "cannot rename the temporary file into place: \(reason)")
+    /// Why the temporary file could not be created, naming the directory's problem.
+    static func describeCreationFailure(_ failure: SystemCallFailure, in directory: String) -> String {
+        switch failure.code {
+        case ENOENT:
+            return "the directory \(directory) does not exist"
+        case ENOTDIR:
+            let file = FileKind(path: directory) == .missing ? ancestorThatIsNotADirectory(of: directory) : directory
+            return "\(file ?? directory) is a file, not a directory"
+        case EACCES, EPERM:
+            return "permission denied: cannot create a file in \(directory)"
+        case EROFS:
+            return "\(directory) is on a read-only file system"
+        default:
+            return "cannot create a temporary file in \(directory): \(failure.phrase)"
         }
     }
+}
 
-    /// Flushes the directory entry of the rename to disk, so that after a power loss the
-    /// destination holds the new file rather than possibly the old one. Best effort: the
-    /// replacement is already atomic, and not every platform can open a directory this way.
-    private func synchronizeDirectory(_ directory: URL) {
-        guard let handle = FileHandle(forReadingAtPath: directory.path) else { return }
-        try? handle.synchronize()
-        try? handle.close()
+/// A failed step of writing the temporary file.
+struct WriteStepFailure: Error {
+    enum Step {
+        case writing(written: Int, total: Int)
+        case flushing
+        case closing
+    }
+
+    let step: Step
+    let failure: SystemCallFailure
+
+    /// The message, e.g. "no space left on device after writing 4096 of 10000 bytes".
+    func reason(writingTo temporary: String) -> String {
+        let name = (temporary as NSString).lastPathComponent
+        let cause = failure.phrase
+        switch step {
+        case .writing(let written, let total):
+            return "\(cause) after writing \(written) of \(total) bytes to the temporary file \(name); the destination is unchanged"
+        case .flushing:
+            return "\(cause) while flushing the temporary file \(name) to disk; the destination is unchanged"
+        case .closing:
+            return "\(cause) while closing the temporary file \(name); the destination is unchanged"
+        }
     }
 }

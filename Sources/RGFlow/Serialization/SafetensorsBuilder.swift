@@ -20,11 +20,22 @@ import Tensor
 /// starts 8-byte aligned, as the reference implementation writes it. Adding a tensor keeps a
 /// reference to its (copy-on-write) storage, not a copy.
 ///
+/// Unless ``includesDataChecksum`` is turned off, `__metadata__` also holds
+/// ``Safetensors/dataChecksumKey``: the CRC-32C of the whole data section, which
+/// ``Safetensors`` verifies on reading, so a corrupt checkpoint is refused instead of
+/// silently loaded. Other readers see one more string in the metadata.
+///
 /// ### See Also
 /// - ``Safetensors`` reads files.
 public struct SafetensorsBuilder: Sendable {
-    /// The free-form string pairs written under `__metadata__` (omitted when empty).
+    /// The free-form string pairs written under `__metadata__` (omitted when empty and
+    /// there is no checksum). The key ``Safetensors/dataChecksumKey`` is reserved.
     public var metadata: [String: String]
+
+    /// Whether `__metadata__` gets ``Safetensors/dataChecksumKey`` (default `true`). Turn it
+    /// off only to reproduce byte for byte a file from a writer that stores none, such as
+    /// the reference implementation.
+    public var includesDataChecksum = true
 
     var entries: [String: Entry] = [:]
 
@@ -83,7 +94,9 @@ public struct SafetensorsBuilder: Sendable {
     /// The complete file as bytes.
     ///
     /// - Throws: ``SafetensorsError/Kind/headerTooLarge`` if the header would exceed
-    ///   ``Safetensors/maximumHeaderByteCount`` (readers would refuse it).
+    ///   ``Safetensors/maximumHeaderByteCount`` (readers would refuse it), or
+    ///   ``SafetensorsError/Kind/invalidMetadata`` if ``metadata`` uses the reserved key
+    ///   ``Safetensors/dataChecksumKey``.
     public func serialized() throws -> Data {
         let layout = try makeLayout(file: "(memory)")
         var data = Data(capacity: layout.fileSize)
@@ -165,12 +178,27 @@ extension SafetensorsBuilder {
 
     /// The header and data order; `file` names the destination in errors.
     func makeLayout(file: String) throws -> Layout {
-        var members: [String] = []
-        if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted(by: Safetensors.keyPrecedes).map { SafetensorsJSON.quoted($0) + ":" + SafetensorsJSON.quoted(metadata[$0]!) }
-            members.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
+        guard metadata[Safetensors.dataChecksumKey] == nil else {
+            throw SafetensorsError(.invalidMetadata, file: file,
+                                   reason: "expected metadata without the key \"\(Safetensors.dataChecksumKey)\", "
+                                       + "which the builder fills with the data section's checksum")
         }
         let ordered = tensorNames.map { (name: $0, entry: entries[$0]!) }
+        var allMetadata = metadata
+        if includesDataChecksum {
+            // One pass over the tensors before the header is written: the checksum goes in it.
+            var checksum = CRC32C()
+            for (_, entry) in ordered {
+                entry.payload.withLittleEndianBytes { checksum.update($0) }
+            }
+            allMetadata[Safetensors.dataChecksumKey] = Safetensors.checksumText(checksum.value)
+        }
+        var members: [String] = []
+        if !allMetadata.isEmpty {
+            let pairs = allMetadata.keys.sorted(by: Safetensors.keyPrecedes)
+                .map { SafetensorsJSON.quoted($0) + ":" + SafetensorsJSON.quoted(allMetadata[$0]!) }
+            members.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
+        }
         var offset = 0
         for (name, entry) in ordered {
             let shape = entry.shape.map(String.init).joined(separator: ",")

@@ -13,7 +13,8 @@ import Foundation
 public struct SafetensorsError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
     /// The rule that was broken; one case per validation rule.
     public enum Kind: String, Sendable, Equatable, Hashable, CaseIterable {
-        /// The file could not be opened or read.
+        /// The file could not be opened or read: no such file, permission denied, a directory
+        /// or other non-regular file, a read error.
         case unreadableFile
         /// The file is shorter than the 8-byte header length.
         case fileTooShort
@@ -51,8 +52,13 @@ public struct SafetensorsError: Error, Sendable, Equatable, CustomStringConverti
         case uncoveredData
         /// A tensor's byte count is not `product(shape) * dtype size`.
         case byteCountMismatch
-        /// `__metadata__` is not an object whose values are all strings.
+        /// `__metadata__` is not an object whose values are all strings, or its
+        /// `data_checksum` is not `"crc32c:"` and 8 lowercase hex digits; or a builder's
+        /// metadata uses the reserved key `data_checksum`.
         case invalidMetadata
+        /// The data section does not have the checksum stored in `__metadata__`: the tensor
+        /// bytes are corrupt (changed on disk, in transit, or by a faulty copy).
+        case checksumMismatch
         /// No tensor has the requested name.
         case tensorNotFound
         /// The tensor's dtype cannot be returned as the requested type (integer as float or
@@ -60,7 +66,9 @@ public struct SafetensorsError: Error, Sendable, Equatable, CustomStringConverti
         case dtypeMismatch
         /// A builder was given the reserved name `__metadata__`.
         case reservedTensorName
-        /// Writing the file failed; the destination is unchanged.
+        /// Writing the file failed (the directory is missing or not a directory, the
+        /// destination is a directory, permission denied, no space left on device, ...); the
+        /// destination is unchanged. Also removing a stale temporary file failed.
         case writeFailed
     }
 
@@ -120,6 +128,7 @@ extension SafetensorsError.Kind {
         case .uncoveredData: "data section not covered by tensors"
         case .byteCountMismatch: "byte count does not match shape and dtype"
         case .invalidMetadata: "invalid __metadata__"
+        case .checksumMismatch: "data checksum mismatch"
         case .tensorNotFound: "no such tensor"
         case .dtypeMismatch: "dtype mismatch"
         case .reservedTensorName: "reserved tensor name"
