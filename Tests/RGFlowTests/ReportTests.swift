@@ -143,6 +143,19 @@ struct LossCurveSVGTests {
         #expect(geometry.points.allSatisfy { isInside($0, geometry.box) })
     }
 
+    @Test("the epoch axis starts at 0 and is labelled in round steps")
+    func epochTicks() throws {
+        // Batches at 1/100, 2/100, ... 3 epochs: about 8 ticks over 0...3 means steps of 0.5.
+        let curve = sampleCurve(count: 300, epochs: 3)
+        let svg = try parsed(LossCurveSVG(title: "t", train: curve.train, test: curve.test).document)
+        let box = try plotGeometry(svg).box
+        // The x tick labels are the ones below the plot box.
+        let xLabelCount = svg.elements(named: "text", class: "tick-label").count { Double($0["y"]!)! > box.y + box.height }
+        let texts = svg.textByElement["text"]!
+        #expect(xLabelCount == 7)
+        #expect(["0.0", "0.5", "1.0", "1.5", "2.0", "2.5", "3.0"].allSatisfy(texts.contains), "\(texts)")
+    }
+
     @Test("a single point is a marker in the box; no data at all says so")
     func singlePointAndEmpty() throws {
         let one = try parsed(LossCurveSVG(title: "t", train: [CurvePoint(x: 0.5, y: 7)]).document)

@@ -26,7 +26,10 @@ struct LossCurveDrawing {
         train = finite(figure.train)
         test = finite(figure.test)
         let all = train + test
-        let xRange = PlotAxis.range(of: all.map(\.x), padding: 0) ?? (0, 1)
+        var xRange = PlotAxis.range(of: all.map(\.x), padding: 0) ?? (0, 1)
+        // Train points start at 1/batchesPerEpoch, not 0: start the axis at 0 so it gets a
+        // "0" tick rather than an unlabelled corner.
+        if xRange.0 > 0 && xRange.0 <= (xRange.1 / 2 - xRange.0 / 2) * 2 / 10 { xRange.0 = 0 }
         let yRange = figure.yRange.map { ($0.lowerBound, $0.upperBound) }
             ?? PlotAxis.range(of: all.map(\.y), padding: 0.05) ?? (0, 1)
         xAxis = PlotAxis(lower: xRange.0, upper: xRange.1, start: box.left, end: box.left + box.width)
@@ -57,7 +60,8 @@ struct LossCurveDrawing {
     private func axes() -> [String] {
         var parts: [String] = []
         let bottom = box.top + box.height, right = box.left + box.width
-        let xTicks = xAxis.ticks(), yTicks = yAxis.ticks()
+        // More ticks across than up: the plot is about twice as wide as high.
+        let xTicks = xAxis.ticks(target: 8), yTicks = yAxis.ticks(target: 6)
         for value in yTicks {
             let y = MarkupText.coordinate(yAxis.pixel(value))
             parts.append("<line class=\"grid\" x1=\"\(c(box.left))\" y1=\"\(y)\" x2=\"\(c(right))\" y2=\"\(y)\" stroke=\"#e6e6e6\"/>")

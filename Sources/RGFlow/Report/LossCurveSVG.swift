@@ -30,7 +30,8 @@ public struct CurvePoint: Sendable, Hashable, Codable {
 /// left out (the curve joins their neighbours). Values outside `yRange` are
 /// drawn at its edge. More train points than two per horizontal pixel are thinned to each
 /// pixel column's lowest and highest value (raw) and last value (smoothed), which looks the
-/// same and keeps the file small for long runs.
+/// same and keeps the file small for long runs. The x axis starts at 0 when the data start
+/// within the first tenth of their span from it.
 public struct LossCurveSVG: Sendable, Hashable {
     /// The figure's title.
     public var title: String
@@ -67,7 +68,7 @@ public struct LossCurveSVG: Sendable, Hashable {
     public init(
         title: String, train: [CurvePoint], test: [CurvePoint] = [], yRange: ClosedRange<Double>? = nil,
         smoothing: Double = 0.95, xLabel: String = "epoch", yLabel: String = "bits per dimension",
-        width: Int = 800, height: Int = 420
+        width: Int = 960, height: Int = 440
     ) {
         precondition((0..<1).contains(smoothing), "smoothing must be in [0, 1), got \(smoothing)")
         precondition(width >= 200 && height >= 150, "a loss curve needs at least 200x150 pixels, got \(width)x\(height)")

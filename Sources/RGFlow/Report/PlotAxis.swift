@@ -72,9 +72,9 @@ struct PlotAxis: Sendable, Hashable {
     /// A label for tick `value` among `ticks`: fixed decimals enough to tell neighbouring
     /// ticks apart, or scientific notation for very large or very small magnitudes.
     static func label(_ value: Double, among ticks: [Double]) -> String {
+        let value = value + 0  // -0 + 0 is +0: no "-0.0" label
         let spacing = zip(ticks, ticks.dropFirst()).map { abs($1 - $0) }.min() ?? abs(value)
         let largest = ticks.map(abs).max() ?? abs(value)
-        if value == 0 { return "0" }
         if largest >= 1e6 || (spacing > 0 && spacing < 1e-4) {
             return String(format: "%.3g", value)
         }
