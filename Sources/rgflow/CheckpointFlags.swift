@@ -30,10 +30,45 @@ enum CheckpointFlags {
         return paths.checkpoint(epoch: epoch)
     }
 
-    /// Opens a checkpoint: the file, its metadata, and a model of its dtype loaded from it.
-    static func open(_ url: URL) throws -> (file: Safetensors, info: CheckpointInfo) {
+    /// Opens a checkpoint: the file and its metadata. Network flags given explicitly beside
+    /// `--checkpoint` must describe the checkpoint's network.
+    static func open(_ url: URL, checking flags: ParsedFlags? = nil) throws -> (file: Safetensors, info: CheckpointInfo) {
         let file = try Safetensors(contentsOf: url)
-        return (file, try Checkpoint.info(of: file))
+        let info = try Checkpoint.info(of: file)
+        if let flags { try checkNetworkFlags(flags, against: info.configuration, file: url.path) }
+        return (file, info)
+    }
+
+    /// Refuses explicit network flags that differ from the checkpoint's network (flags not
+    /// given take the checkpoint's values).
+    static func checkNetworkFlags(_ flags: ParsedFlags, against stored: FlowConfiguration, file: String) throws {
+        let names = ["nchannels", "L", "kernel_size", "prior", "prior_options", "subnet", "subnet_options", "nlayers",
+                     "nresblocks", "nmlp", "nhidden"]
+        guard names.contains(where: flags.wasGiven) else { return }
+        func value(_ name: String, _ stored: String) -> String { flags.wasGiven(name) ? flags.string(name)! : stored }
+        func options(_ name: String, _ stored: ComponentSpecification) -> String {
+            flags.wasGiven(name) ? flags.string(name)! : stored.options.keys.sorted().map { "\($0)=\(stored.options[$0]!)" }.joined(separator: ",")
+        }
+        let requested: FlowConfiguration
+        do {
+            requested = try FlowConfiguration(
+                channels: try flags.integer("nchannels", minimum: 1, default: stored.channels),
+                sideLength: try flags.integer("L", minimum: 1, default: stored.sideLength),
+                kernelSize: try flags.integer("kernel_size", minimum: 1, default: stored.kernelSize),
+                prior: ComponentSpecification(value("prior", stored.prior.name),
+                                              options: try ComponentSpecification.parseOptions(options("prior_options", stored.prior), flag: "--prior_options")),
+                coupling: ComponentSpecification(value("subnet", stored.coupling.name),
+                                                 options: try ComponentSpecification.parseOptions(options("subnet_options", stored.coupling), flag: "--subnet_options")),
+                layers: value("nlayers", FlowConfiguration.flagString(stored.layerCounts)),
+                residualBlocks: value("nresblocks", FlowConfiguration.flagString(stored.residualBlockCounts)),
+                hiddenLayers: value("nmlp", FlowConfiguration.flagString(stored.hiddenLayerCounts)),
+                hiddenWidths: value("nhidden", FlowConfiguration.flagString(stored.hiddenWidths)))
+        } catch let error as ConfigurationError {
+            throw UsageError(error.description)
+        }
+        guard requested == stored else {
+            throw UsageError("--checkpoint \(file) holds network \(stored.networkName), the flags name \(requested.networkName)")
+        }
     }
 
     /// A model with the checkpoint's configuration and weights.

@@ -25,7 +25,7 @@ enum EvaluateCommand {
             return
         }
         try SharedFlags.applyRunFlags(flags)
-        let (file, info) = try CheckpointFlags.open(try CheckpointFlags.locate(flags))
+        let (file, info) = try CheckpointFlags.open(try CheckpointFlags.locate(flags), checking: flags)
         let testSize = try flags.integer("test_size", minimum: 0)
         let data = flags.wasGiven("data") ? try flags.choice("data", DatasetFactory.names) : info.options.data
         let dataPath = flags.wasGiven("data_path") ? flags.string("data_path")! : info.options.dataPath

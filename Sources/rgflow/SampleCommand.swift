@@ -25,7 +25,7 @@ enum SampleCommand {
         try SharedFlags.applyRunFlags(flags)
         let count = try flags.integer("count", minimum: 1)
         let temperature = try flags.real("temperature", in: 0...100)
-        let (file, info) = try CheckpointFlags.open(try CheckpointFlags.locate(flags))
+        let (file, info) = try CheckpointFlags.open(try CheckpointFlags.locate(flags), checking: flags)
         let model = try CheckpointFlags.model(Float.self, from: file, info: info)
         var generator = TensorRandomGenerator(seed: try SharedFlags.seed(flags))
         let samples = model.samplePixels(count: count, temperature: Float(temperature), using: &generator)
@@ -64,7 +64,7 @@ enum MixTemperatureCommand {
         try SharedFlags.applyRunFlags(flags)
         let low = Float(try flags.real("t_low", in: 0...100)), high = Float(try flags.real("t_high", in: 0...100))
         let cutoff = try flags.integer("level_cutoff", minimum: 0)
-        let (file, info) = try CheckpointFlags.open(try CheckpointFlags.locate(flags))
+        let (file, info) = try CheckpointFlags.open(try CheckpointFlags.locate(flags), checking: flags)
         let model = try CheckpointFlags.model(Float.self, from: file, info: info)
         let top = info.configuration.latentLevels.topLevel
         guard cutoff <= top else {

@@ -11,6 +11,7 @@ let usage = """
       sample           draw samples at a temperature from a checkpoint into a PNG grid
       mix-temperature  mixed-temperature samples (paper appendix B) into a 4x4 grid
       evaluate         bits/dim of a checkpoint on the test split
+      explore          hierarchy analyses: receptive-fields, mix, traverse, inpaint, correlations, cones
       generate-msds    write the msds1/msds2 dataset as PNG folders with labels
     """
 
@@ -28,6 +29,7 @@ do {
     case "sample": try SampleCommand.run(rest)
     case "mix-temperature": try MixTemperatureCommand.run(rest)
     case "evaluate": try EvaluateCommand.run(rest)
+    case "explore": try ExploreCommand.run(rest)
     case "generate-msds": try GenerateMSDSCommand.run(rest)
     case "", "-h", "--help", "help": print(usage)
     default: fail("", "unknown command '\(command)'\n\(usage)", status: 2)

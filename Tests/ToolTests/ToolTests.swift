@@ -83,3 +83,59 @@ struct ToolTests {
         }
     }
 }
+
+@Suite("rgflow explore", .serialized)
+struct ExploreToolTests {
+    /// A tiny run trained by the binary (seconds): its folder and the flags that name it.
+    static func trainedRun() throws -> (folder: URL, flags: [String])? {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rgflow-explore-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let flags = ["--nlayers", "1", "--nresblocks", "1", "--nhidden", "8", "-o", folder.appendingPathComponent("runs").path]
+        guard let result = try runTool(["train", "--train_size", "64", "--batch_size", "32", "--epoch", "1", "--plot_epoch", "0",
+                                        "--no_stdout"] + flags, in: folder) else { return nil }
+        #expect(result.status == 0, "\(result.error)")
+        return (folder, flags)
+    }
+
+    @Test("each analysis writes its figure and numbers; bad levels, holes, latents and mismatched flags get one line",
+          .enabled(if: (try? runTool(["--help"])) != nil, "the rgflow binary is not built beside the tests"))
+    func analyses() throws {
+        let (folder, flags) = try #require(try Self.trainedRun())
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = ["--output_dir", folder.appendingPathComponent("explore").path]
+        for (analysis, extra, files) in [("mix", ["--rows", "0,1", "--columns", "2"], ["mix_grid.png", "mix_strip.png", "mix.json"]),
+                                         ("traverse", ["--steps", "3"], ["traverse.png", "traverse.json"]),
+                                         ("inpaint", ["--indices", "0", "--steps", "2"], ["inpaint.png", "inpaint.json"]),
+                                         ("correlations", ["--count", "20"], ["correlations.png", "correlations.json"])] {
+            let result = try #require(try runTool(["explore", analysis] + flags + output + extra, in: folder))
+            #expect(result.status == 0, "\(analysis): \(result.error)")
+            for file in files {
+                #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("explore/\(file)").path), "\(analysis): no \(file)")
+            }
+        }
+        // The same seed gives the same figure, byte for byte.
+        let traverse = folder.appendingPathComponent("explore/traverse.png")
+        let first = try Data(contentsOf: traverse)
+        _ = try runTool(["explore", "traverse", "--steps", "3"] + flags + output, in: folder)
+        #expect(try Data(contentsOf: traverse) == first)
+        for (arguments, message) in [
+            (["explore", "mix", "--level", "9"], "--level 9: this network's levels are 0...3"),
+            (["explore", "inpaint", "--hole", "30,30,4,4"], "--hole '30,30,4,4' reaches outside the 32 x 32 image"),
+            (["explore", "traverse", "--latent", "5,0,0"], "--latent: latent (5, 0, 0) outside the latents [3, 32, 32]"),
+            (["explore", "traverse", "--levels", "0,7"], "--levels: level 7 outside this network's levels 0...3"),
+            (["explore", "correlations", "--level", "4"], "--level 4: this network's levels are 0...3"),
+            (["explore", "mix", "--rows", "99999"], "image index 99999 outside the"),
+            (["explore", "bogus"], "unknown analysis 'bogus'"),
+        ] {
+            let result = try #require(try runTool(arguments + flags + output, in: folder))
+            #expect(result.status == 2, "\(arguments) exited \(result.status)")
+            #expect(result.error.contains(message) && result.error.split(separator: "\n").count == 1, "\(arguments): \(result.error)")
+        }
+        let checkpoint = try #require(FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String }
+            .first { $0.hasSuffix(".safetensors") })
+        let mismatch = try #require(try runTool(["explore", "mix", "--checkpoint", folder.appendingPathComponent(checkpoint).path,
+                                                 "--nhidden", "16"] + output, in: folder))
+        #expect(mismatch.status == 2)
+        #expect(mismatch.error.contains("holds network laplace_nl1_nr1_nm1_nh8, the flags name laplace_nl1_nr1_nm1_nh16"), "\(mismatch.error)")
+    }
+}

@@ -153,8 +153,9 @@ public struct FlowConfiguration: Sendable, Codable, Equatable {
         return expanded
     }
 
-    /// The flag string of a per-layer list (the inverse of the parsing, for names and logs).
-    static func flagString(_ values: [Int]) -> String {
+    /// The flag string of a per-layer list (the inverse of the parsing, for names and logs):
+    /// `[8, 8, 6, 6, 4, 4, 2, 2]` → `"8,6,4,2"`, `[4, 4, ...]` → `"4"`.
+    public static func flagString(_ values: [Int]) -> String {
         if Set(values).count == 1 { return "\(values[0])" }
         return stride(from: 0, to: values.count, by: 2).map { "\(values[$0])" }.joined(separator: ",")
     }
