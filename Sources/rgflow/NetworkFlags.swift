@@ -79,7 +79,7 @@ enum SharedFlags {
     /// The dataset of a split: the `--data` folder when present; for msds1/msds2 without a
     /// folder, generated in memory (no files, no downloads).
     static func dataset(name: String, dataPath: String, split: DatasetSplit, seed: UInt64,
-                        limit: Int? = nil) throws -> any ImageDataset {
+                        limit: Int? = nil, limitFlag: String = "--train_size") throws -> any ImageDataset {
         let dataset: any ImageDataset
         do {
             // Cached: the cropped and resized images stay in memory (12 KiB each), so only the
@@ -88,11 +88,16 @@ enum SharedFlags {
                                                      cachesImages: true)
         } catch DatasetError.msdsFolderNotFound {
             let variant: MSDSVariant = name == "msds2" ? .msds2 : .msds1
+            let generated = MSDSDataset(variant: variant, split: split, seed: seed)
+            guard let limit else { return generated }
+            guard limit <= generated.count else {
+                throw UsageError("\(limitFlag) \(limit) exceeds the \(generated.count) images of \(name) \(split.rawValue)")
+            }
             return MSDSDataset(variant: variant, split: split, seed: seed, count: limit)
         }
         guard let limit else { return dataset }
         guard limit <= dataset.count else {
-            throw UsageError("--train_size \(limit) exceeds the \(dataset.count) images of \(name) \(split.rawValue)")
+            throw UsageError("\(limitFlag) \(limit) exceeds the \(dataset.count) images of \(name) \(split.rawValue)")
         }
         return PrefixDataset(base: dataset, count: limit)
     }

@@ -43,6 +43,11 @@ final class ProgressBar: @unchecked Sendable {
             FileHandle.standardOutput.write(Data(("\r" + text + "\u{1B}[K").utf8))
         case .epochFinished(let epoch, let bitsPerDimension, let seconds):
             print(String(format: "\repoch %d/%d done: bpd %.4f in %.1f s\u{1B}[K", epoch, epochs, bitsPerDimension, seconds))
+        case .evaluated(let epoch, let bitsPerDimension):
+            print(String(format: "epoch %d: test bits/dim %.4f", epoch, bitsPerDimension))
+        case .scored(let epoch, let temperature, let score):
+            print(String(format: "epoch %d: %.0f%% of the samples at T = %@ look like the data", epoch, score * 100,
+                         RunHistory.key(temperature)))
         case .checkpointSaved, .samplesWritten:
             break
         case .resumed(let epoch, let url):

@@ -9,7 +9,10 @@ import Tensor
 enum TrainCommand {
     static let specifications = SharedFlags.network + SharedFlags.run + [
         FlagSpecification(["batch_size"], default: "64", "images per batch"),
-        FlagSpecification(["lr"], default: "1e-3", "AdamW learning rate"),
+        FlagSpecification(["lr"], default: "1e-3", "AdamW learning rate (the peak of the schedule)"),
+        FlagSpecification(["lr_schedule"], default: "constant", "constant (the reference) or cosine (linear warm-up, cosine decay)"),
+        FlagSpecification(["warmup_steps"], default: "0", "steps of linear warm-up (cosine)"),
+        FlagSpecification(["final_lr_fraction"], default: "0", "the last step's rate as a fraction of --lr (cosine)"),
         FlagSpecification(["weight_decay"], default: "5e-2", "AdamW decoupled weight decay"),
         FlagSpecification(["epoch"], default: "6", "epochs to train (paper: 500)"),
         FlagSpecification(["clip_grad"], default: "1", "global gradient-norm clip; 0 disables"),
@@ -18,6 +21,8 @@ enum TrainCommand {
         FlagSpecification(["save_epoch"], default: "1", "checkpoint every N epochs; 0 never"),
         FlagSpecification(["keep_epoch"], default: "10", "keep the checkpoints of epochs divisible by N"),
         FlagSpecification(["plot_epoch"], default: "1", "sample grid every N epochs; 0 never"),
+        FlagSpecification(["plot_temperatures"], default: "1", "temperatures of the sample grids, e.g. 1,0.5"),
+        FlagSpecification(["eval_size"], default: "0", "test images whose bits/dim is measured at each plot epoch; 0 never"),
         FlagSpecification(["no_stdout"], value: false, "do not print log lines or progress"),
         FlagSpecification(["recompute"], value: false, "recompute subnet activations in backward (less memory)"),
         FlagSpecification(["help", "h"], value: false, "show this help"),
@@ -58,6 +63,19 @@ enum TrainCommand {
         options.trainSize = trainSize == 0 ? nil : trainSize
         options.dtype = try flags.choice("dtype", ["float32", "float64"])
         options.recomputeSubnets = flags.isSet("recompute")
+        guard let shape = LearningRateSchedule.Shape(rawValue: try flags.choice("lr_schedule", ["constant", "cosine"])) else {
+            throw UsageError("--lr_schedule must be constant or cosine")
+        }
+        options.schedule = LearningRateSchedule(shape: shape, warmupSteps: try flags.integer("warmup_steps", minimum: 0),
+                                                finalFraction: try flags.real("final_lr_fraction", in: 0...1))
+        options.plotTemperatures = try flags.string("plot_temperatures")!.split(separator: ",").map { text in
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0, value <= 100 else {
+                throw UsageError("--plot_temperatures '\(flags.string("plot_temperatures")!)': '\(text)' is not a temperature in (0, 100]")
+            }
+            return value
+        }
+        guard !options.plotTemperatures.isEmpty else { throw UsageError("--plot_temperatures needs at least one temperature") }
+        options.evaluationSize = try flags.integer("eval_size", minimum: 0)
         let quiet = flags.isSet("no_stdout")
 
         let dataset = try SharedFlags.dataset(name: options.data, dataPath: options.dataPath, split: .train,
@@ -67,14 +85,36 @@ enum TrainCommand {
                              + "set --nchannels \(dataset.channels) --L \(dataset.sideLength)")
         }
         let loader = try BatchLoader(dataset: dataset, batchSize: options.batchSize, seed: options.seed)
-        try withScalarType(options.dtype, Run(configuration: configuration, options: options, loader: loader, quiet: quiet))
+        var testLoader: BatchLoader?
+        if options.evaluationSize > 0 {
+            let test = try SharedFlags.dataset(name: options.data, dataPath: options.dataPath, split: .test, seed: options.seed,
+                                               limit: options.evaluationSize, limitFlag: "--eval_size")
+            testLoader = try BatchLoader(dataset: test, batchSize: min(options.batchSize, options.evaluationSize), seed: options.seed,
+                                         shuffle: false)
+        }
+        let command = (["rgflow"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        try withScalarType(options.dtype, Run(configuration: configuration, options: options, loader: loader, testLoader: testLoader,
+                                              quiet: quiet, commandLine: command, networkFlags: networkFlags(flags)))
+    }
+
+    /// The flags that name this run's network and output, to repeat in the next commands.
+    static func networkFlags(_ flags: ParsedFlags) -> String {
+        let names = ["data", "data_path", "nchannels", "L", "prior", "prior_options", "subnet", "subnet_options", "kernel_size",
+                     "nlayers", "nresblocks", "nmlp", "nhidden", "out_dir", "out_infix"]
+        return names.filter(flags.wasGiven).map { name in
+            let value = flags.string(name)!
+            return "--\(name) \(value.isEmpty || value.contains(" ") ? "\"\(value)\"" : value)"
+        }.joined(separator: " ")
     }
 
     struct Run: ScalarTypeBody {
         let configuration: FlowConfiguration
         let options: TrainingOptions
         let loader: BatchLoader
+        let testLoader: BatchLoader?
         let quiet: Bool
+        let commandLine: String
+        let networkFlags: String
 
         func run<Scalar: TensorScalar>(_: Scalar.Type) throws {
             let trainer = Trainer<Scalar>(configuration: configuration, options: options)
@@ -93,12 +133,51 @@ enum TrainCommand {
                       + "\(parameters) parameters, \(options.dtype), \(Parallelism.threadCount) threads")
                 if let paths = trainer.paths { print("output: \(paths.prefix.path)") }
             }
+            trainer.commandLine = commandLine
+            let suffix = networkFlags.isEmpty ? "" : " " + networkFlags
+            trainer.nextSteps = [
+                "sample: swift run -c release --traits NativeCPU rgflow sample\(suffix) --temperature 0.5",
+                "explore: swift run -c release --traits NativeCPU rgflow explore receptive-fields\(suffix)",
+            ]
+            if let variant = MSDSVariant(rawValue: options.data) {
+                let score = MSDSSampleScore(variant: variant)
+                trainer.sampleScorer = { score.score($0).fraction }
+            }
+            if let testLoader {
+                trainer.testBatches = {
+                    let batches = testLoader.batches(epoch: 1)
+                    return { try batches.next() }
+                }
+            }
             try trainer.resumeFromNewestCheckpoint()
             try trainer.train(batchesPerEpoch: loader.batchCount, epochBatches: { epoch in
                 let batches = loader.batches(epoch: epoch)
                 return { try batches.next() }
             }, writeSamples: writeGrid)
             progress.finish()
+            if !quiet { printSummary(trainer) }
+        }
+
+        /// What happened and what to do next: final numbers, where the files are, commands.
+        func printSummary<Scalar: TensorScalar>(_ trainer: Trainer<Scalar>) {
+            guard let last = trainer.history.epochs.last else {
+                print("nothing to train: the run already has \(trainer.completedEpochs) of \(options.epochs) epochs")
+                return
+            }
+            print("")
+            for line in trainer.resultLines { print(line) }
+            if let paths = trainer.paths {
+                print("report:      \(paths.report.path)")
+                print("loss curve:  \(paths.lossCurve.path)")
+                for (temperature, grid) in last.grids.sorted(by: { $0.key < $1.key }) {
+                    print("samples T=\(temperature): \(paths.prefix.deletingLastPathComponent().appendingPathComponent(grid).path)")
+                }
+                if let epoch = Checkpoint.epochs(in: paths.checkpoints).last {
+                    print("checkpoint:  \(paths.checkpoint(epoch: epoch).path)")
+                }
+            }
+            print("next:")
+            for line in trainer.nextSteps { print("  " + line) }
         }
     }
 }

@@ -14,6 +14,8 @@ public struct CheckpointInfo: Sendable {
     public var configuration: FlowConfiguration
     /// The run settings.
     public var options: TrainingOptions
+    /// Seconds trained up to this checkpoint (0 for checkpoints that do not record it).
+    public var elapsedSeconds: Double
 }
 
 /// Reading, writing and rotating checkpoints.
@@ -32,13 +34,14 @@ public enum Checkpoint {
     /// Writes the model and optimiser state of `epoch` to `url`, atomically (temporary file,
     /// flush, rename): a run killed while writing leaves the previous file intact.
     public static func save<Scalar: TensorScalar>(model: RGFlowModel<Scalar>, optimizer: AdamW<Scalar>, epoch: Int,
-                                                  options: TrainingOptions, to url: URL) throws {
+                                                  options: TrainingOptions, elapsedSeconds: Double = 0, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var builder = SafetensorsBuilder(metadata: [
             "format": format,
             "epoch": "\(epoch)",
             "optimizer_step": "\(optimizer.step)",
+            "elapsed_seconds": "\(elapsedSeconds)",
             "dtype": Scalar.dtypeName,
             "configuration": String(decoding: try encoder.encode(model.configuration), as: UTF8.self),
             "options": String(decoding: try encoder.encode(options), as: UTF8.self),
@@ -72,7 +75,8 @@ public enum Checkpoint {
         return CheckpointInfo(
             epoch: epoch, optimizerStep: step,
             configuration: try decoder.decode(FlowConfiguration.self, from: Data(try field("configuration").utf8)),
-            options: try decoder.decode(TrainingOptions.self, from: Data(try field("options").utf8)))
+            options: try decoder.decode(TrainingOptions.self, from: Data(try field("options").utf8)),
+            elapsedSeconds: file.metadata["elapsed_seconds"].flatMap(Double.init) ?? 0)
     }
 
     /// Loads weights and optimiser state into an existing model and optimiser.

@@ -1,5 +1,6 @@
-// The training loop: dequantise, loss, backward, clip, AdamW; logs, checkpoints, samples,
-// and resuming exactly where a run stopped.
+// The training loop: dequantise, loss, backward, clip, AdamW on a learning-rate schedule;
+// logs, and resuming exactly where a run stopped. The end-of-epoch work is in
+// Trainer+Epoch.swift.
 
 import Autograd
 import Foundation
@@ -15,6 +16,10 @@ public enum TrainingEvent: Sendable {
     case checkpointSaved(URL)
     /// A sample grid was written.
     case samplesWritten(URL)
+    /// The test split was evaluated after an epoch.
+    case evaluated(epoch: Int, bitsPerDimension: Double)
+    /// Samples were scored after an epoch.
+    case scored(epoch: Int, temperature: Double, score: Double)
     /// The run continued from a checkpoint.
     case resumed(epoch: Int, from: URL)
 }
@@ -29,8 +34,9 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 /// Trains an ``RGFlowModel`` with AdamW, as the reference's training loop does.
 ///
 /// Every random stream derives from the seed and the position in the run (shuffle from the
-/// epoch, dequantisation noise from epoch and batch, sample plots from the epoch), so a run
-/// resumed from a checkpoint continues bit for bit as the uninterrupted run would.
+/// epoch, dequantisation noise from epoch and batch, sample plots from the epoch), and the
+/// learning rate from the step, so a run resumed from a checkpoint continues bit for bit as
+/// the uninterrupted run would.
 public final class Trainer<Scalar: TensorScalar> {
     /// The model being trained.
     public let model: RGFlowModel<Scalar>
@@ -41,12 +47,26 @@ public final class Trainer<Scalar: TensorScalar> {
     /// Where output goes, or nil when output is disabled.
     public let paths: RunPaths?
     /// Epochs completed so far (restored on resume).
-    public private(set) var completedEpochs = 0
+    public internal(set) var completedEpochs = 0
     /// Receives progress events.
     public var onEvent: ((TrainingEvent) -> Void)?
     /// Whether log lines are also printed to standard output (the tool turns this off on a
     /// terminal, where it shows a progress bar, and for `--no_stdout`).
     public var printsLogLines = true
+    /// Batches of the test split, for the bits/dim measured after plotted epochs
+    /// (`options.evaluationSize` images); nil to skip.
+    public var testBatches: (() -> () throws -> Tensor<Float>?)?
+    /// The fraction of sample images that look like the data (e.g. the MSDS score), in
+    /// [0, 1]; nil to skip.
+    public var sampleScorer: ((Tensor<Float>) -> Double)?
+    /// The command line shown on the run's report page.
+    public var commandLine = ""
+    /// Lines the report's summary ends with (what to run next).
+    public var nextSteps: [String] = []
+    /// The record of finished epochs (restored on resume).
+    public internal(set) var history = RunHistory()
+    /// Seconds trained before this process (restored on resume), so log times continue.
+    var elapsedBeforeStart = 0.0
 
     /// A fresh model and optimiser for `configuration`, initialised from `options.seed`.
     public init(configuration: FlowConfiguration, options: TrainingOptions) {
@@ -67,6 +87,9 @@ public final class Trainer<Scalar: TensorScalar> {
         let url = paths.checkpoint(epoch: epoch)
         let info = try Checkpoint.load(try Safetensors(contentsOf: url), into: model, optimizer: optimizer)
         completedEpochs = info.epoch
+        elapsedBeforeStart = info.elapsedSeconds
+        history = RunHistory.load(from: paths.history)
+        history.epochs.removeAll { $0.epoch > info.epoch }
         onEvent?(.resumed(epoch: info.epoch, from: url))
         return info.epoch
     }
@@ -76,11 +99,12 @@ public final class Trainer<Scalar: TensorScalar> {
         TensorRandomGenerator(seed: SplitMix64.combine(options.seed, stream, UInt64(epoch), UInt64(batch)))
     }
 
-    /// One optimisation step on a batch `[B, C, L, L]` of pixels in [0, 1].
+    /// One optimisation step on a batch `[B, C, L, L]` of pixels in [0, 1], at the rate the
+    /// schedule gives step `optimizer.step` of `totalSteps`.
     ///
     /// - Returns: the per-sample losses.
     /// - Throws: ``TrainingError`` when the loss or the gradient norm is not finite.
-    func step(pixels: Tensor<Float>, epoch: Int, batch: Int) throws -> [Double] {
+    func step(pixels: Tensor<Float>, epoch: Int, batch: Int, totalSteps: Int) throws -> [Double] {
         optimizer.parameters.forEach { $0.zeroGradient() }
         var noise = generator(1, epoch, batch)
         let loss = model.loss(pixels: pixels.converted(to: Scalar.self), dequantizingWith: &noise)
@@ -95,6 +119,7 @@ public final class Trainer<Scalar: TensorScalar> {
                 throw TrainingError("epoch \(epoch) batch \(batch): the gradient norm is not finite; stopping, the last checkpoint is kept")
             }
         }
+        optimizer.learningRate = options.schedule.rate(base: options.learningRate, step: optimizer.step, totalSteps: totalSteps)
         optimizer.update()
         return values
     }
@@ -110,7 +135,9 @@ public final class Trainer<Scalar: TensorScalar> {
                       writeSamples: (Tensor<Float>, URL) throws -> Void) throws {
         let log = try paths.map { try LogFile(url: $0.log) }
         let start = DispatchTime.now().uptimeNanoseconds
-        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let before = elapsedBeforeStart
+        func elapsed() -> Double { before + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let totalSteps = options.epochs * batchesPerEpoch
         while completedEpochs < options.epochs {
             let epoch = completedEpochs + 1
             let next = epochBatches(epoch)
@@ -119,7 +146,7 @@ public final class Trainer<Scalar: TensorScalar> {
             let epochStart = elapsed()
             while let pixels = try next() {
                 let batchStart = elapsed()
-                let losses = try step(pixels: pixels, epoch: epoch, batch: batch)
+                let losses = try step(pixels: pixels, epoch: epoch, batch: batch, totalSteps: totalSteps)
                 let mean = losses.reduce(0, +) / Double(losses.count)
                 let deviation = losses.count > 1
                     ? (losses.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(losses.count - 1)).squareRoot() : .nan
@@ -138,22 +165,8 @@ public final class Trainer<Scalar: TensorScalar> {
             completedEpochs = epoch
             let epochBPD = (epochLoss / Double(Swift.max(epochImages, 1)) + Foundation.log(256)) / Foundation.log(2)
             onEvent?(.epochFinished(epoch: epoch, bitsPerDimension: epochBPD, seconds: elapsed() - epochStart))
-            if let paths {
-                if options.saveEpoch > 0 && epoch % options.saveEpoch == 0 {
-                    let url = paths.checkpoint(epoch: epoch)
-                    try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, options: options, to: url)
-                    Checkpoint.rotate(in: paths, savedEpoch: epoch, saveEpoch: options.saveEpoch, keepEpoch: options.keepEpoch)
-                    onEvent?(.checkpointSaved(url))
-                }
-                if options.plotEpoch > 0 && epoch % options.plotEpoch == 0 {
-                    var sampling = generator(2, epoch)
-                    let samples = model.samplePixels(count: options.batchSize, using: &sampling).converted(to: Float.self)
-                    let url = paths.samplePlot(epoch: epoch)
-                    try FileManager.default.createDirectory(at: paths.samples, withIntermediateDirectories: true)
-                    try writeSamples(samples, url)
-                    onEvent?(.samplesWritten(url))
-                }
-            }
+            try finishEpoch(epoch, trainBitsPerDimension: epochBPD, elapsed: elapsed(), batchesPerEpoch: batchesPerEpoch,
+                            writeSamples: writeSamples)
         }
     }
 }

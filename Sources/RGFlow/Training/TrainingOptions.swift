@@ -39,9 +39,51 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var dtype = "float32"
     /// Recompute subnet activations in backward to save memory.
     public var recomputeSubnets = false
+    /// The learning rate over the run (`--lr_schedule`, `--warmup_steps`, `--final_lr_fraction`).
+    public var schedule = LearningRateSchedule()
+    /// Test images whose bits/dim is measured after each plotted epoch, 0 for none
+    /// (`--eval_size`).
+    public var evaluationSize = 0
+    /// The temperatures of the per-epoch sample grids (`--plot_temperatures`).
+    public var plotTemperatures: [Double] = [1]
 
     /// Default options (the paper's, as the reference's flags).
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case data, dataPath, batchSize, learningRate, weightDecay, epochs, clipGradient, printStep, saveEpoch, keepEpoch
+        case plotEpoch, outDirectory, outInfix, seed, trainSize, dtype, recomputeSubnets, schedule, evaluationSize
+        case plotTemperatures
+    }
+
+    /// Decodes stored options; keys an older checkpoint lacks take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func read<Value: Decodable>(_ key: CodingKeys, _ fallback: Value) throws -> Value {
+            try container.decodeIfPresent(Value.self, forKey: key) ?? fallback
+        }
+        let defaults = TrainingOptions()
+        data = try read(.data, defaults.data)
+        dataPath = try read(.dataPath, defaults.dataPath)
+        batchSize = try read(.batchSize, defaults.batchSize)
+        learningRate = try read(.learningRate, defaults.learningRate)
+        weightDecay = try read(.weightDecay, defaults.weightDecay)
+        epochs = try read(.epochs, defaults.epochs)
+        clipGradient = try read(.clipGradient, defaults.clipGradient)
+        printStep = try read(.printStep, defaults.printStep)
+        saveEpoch = try read(.saveEpoch, defaults.saveEpoch)
+        keepEpoch = try read(.keepEpoch, defaults.keepEpoch)
+        plotEpoch = try read(.plotEpoch, defaults.plotEpoch)
+        outDirectory = try read(.outDirectory, defaults.outDirectory)
+        outInfix = try read(.outInfix, defaults.outInfix)
+        seed = try read(.seed, defaults.seed)
+        trainSize = try container.decodeIfPresent(Int.self, forKey: .trainSize)
+        dtype = try read(.dtype, defaults.dtype)
+        recomputeSubnets = try read(.recomputeSubnets, defaults.recomputeSubnets)
+        schedule = try read(.schedule, defaults.schedule)
+        evaluationSize = try read(.evaluationSize, defaults.evaluationSize)
+        plotTemperatures = try read(.plotTemperatures, defaults.plotTemperatures)
+    }
 
     /// `{out_dir}/{data}/{network}/out{infix}`: the prefix of the log file, the checkpoint
     /// folder and the sample folder; nil when output is disabled.
@@ -71,6 +113,27 @@ public struct RunPaths: Sendable {
     /// The checkpoint of `epoch`.
     public func checkpoint(epoch: Int) -> URL { checkpoints.appendingPathComponent("\(epoch).safetensors") }
 
-    /// The sample plot of `epoch`.
+    /// The sample plot of `epoch` at temperature 1 (the reference's name).
     public func samplePlot(epoch: Int) -> URL { samples.appendingPathComponent("epoch\(epoch).png") }
+
+    /// The sample plot of `epoch` at `temperature`: `epoch{e}.png` at T = 1, else
+    /// `epoch{e}_T{t}.png`.
+    public func samplePlot(epoch: Int, temperature: Double) -> URL {
+        temperature == 1 ? samplePlot(epoch: epoch)
+            : samples.appendingPathComponent("epoch\(epoch)_T\(RunHistory.key(temperature)).png")
+    }
+
+    /// The per-epoch record, `{prefix}_history.json`.
+    public var history: URL { URL(fileURLWithPath: prefix.path + "_history.json") }
+    /// The loss curve, `{prefix}_loss.svg`.
+    public var lossCurve: URL { URL(fileURLWithPath: prefix.path + "_loss.svg") }
+    /// The report page, `{prefix}.html`.
+    public var report: URL { URL(fileURLWithPath: prefix.path + ".html") }
+
+    /// `url`'s path relative to the run's folder (where the log and the report are).
+    public func relative(_ url: URL) -> String {
+        let folder = prefix.deletingLastPathComponent().standardizedFileURL.path + "/"
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(folder) ? String(path.dropFirst(folder.count)) : path
+    }
 }
