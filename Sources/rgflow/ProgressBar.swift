@@ -40,7 +40,7 @@ final class ProgressBar: @unchecked Sendable {
             let text = String(format: "epoch %d/%d [%@] %d/%d  %.0f img/s  bpd %.4f  ETA %dm%02ds",
                               line.epoch, epochs, bar, done, batchesPerEpoch, smoothedRate,
                               runningLoss / Double(runningBatches), eta / 60, eta % 60)
-            FileHandle.standardOutput.write(Data(("\r" + text + "\u{1B}[K").utf8))
+            print("\r" + text + "\u{1B}[K", terminator: "")
         case .epochFinished(let epoch, let bitsPerDimension, let seconds):
             print(String(format: "\repoch %d/%d done: bpd %.4f in %.1f s\u{1B}[K", epoch, epochs, bitsPerDimension, seconds))
         case .evaluated(let epoch, let bitsPerDimension):
@@ -56,6 +56,6 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     func finish() {
-        if enabled { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        if enabled { print("") }
     }
 }

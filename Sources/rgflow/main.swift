@@ -20,10 +20,6 @@ func fail(_ command: String, _ message: String, status: Int32) -> Never {
     exit(status)
 }
 
-// Line-buffered standard output: a log read through a pipe or a file gets every line as it is
-// printed, and a killed run loses none.
-setvbuf(stdout, nil, _IOLBF, 0)
-
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? ""
 let rest = Array(arguments.dropFirst())

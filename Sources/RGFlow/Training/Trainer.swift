@@ -154,7 +154,8 @@ public final class Trainer<Scalar: TensorScalar> {
                                            meanLoss: mean, lossStandardDeviation: deviation, seconds: elapsed())
                 if options.printStep > 0 && batch % options.printStep == 0 {
                     try log?.append(line.text)
-                    if printsLogLines { print(line.text) }
+                    // Unbuffered, so a pipe or a file sees each line as it is logged.
+                    if printsLogLines { try? FileHandle.standardOutput.write(contentsOf: Data((line.text + "\n").utf8)) }
                 }
                 epochLoss += mean * Double(losses.count)
                 epochImages += losses.count
