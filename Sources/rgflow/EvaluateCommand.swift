@@ -10,6 +10,8 @@ enum EvaluateCommand {
     static let specifications = CheckpointFlags.specifications + [
         FlagSpecification(["batch_size"], default: "64", "images per batch"),
         FlagSpecification(["test_size"], default: "0", "evaluate the first N test images; 0 for all"),
+        FlagSpecification(["samples"], default: "0", "also draw N samples per temperature and print the MSDS sample score (msds data)"),
+        FlagSpecification(["temperatures"], default: "1,0.5", "temperatures of the scored samples"),
         FlagSpecification(["help", "h"], value: false, "show this help"),
     ]
 
@@ -31,9 +33,27 @@ enum EvaluateCommand {
         let dataPath = flags.wasGiven("data_path") ? flags.string("data_path")! : info.options.dataPath
         let dataset = try SharedFlags.dataset(name: data, dataPath: dataPath, split: .test, seed: info.options.seed,
                                               limit: testSize == 0 ? nil : testSize)
-        let loader = try BatchLoader(dataset: dataset, batchSize: try flags.integer("batch_size", minimum: 1),
+        let batchSize = try flags.integer("batch_size", minimum: 1)
+        guard batchSize <= dataset.count else {
+            throw UsageError("--batch_size \(batchSize) exceeds the \(dataset.count) test images")
+        }
+        let loader = try BatchLoader(dataset: dataset, batchSize: batchSize,
                                      seed: try SharedFlags.seed(flags), shuffle: false)
-        try withScalarType(file.metadata["dtype"] ?? "float32", Run(file: file, info: info, loader: loader, name: data))
+        let samples = try flags.integer("samples", minimum: 0)
+        var temperatures: [Double] = []
+        for text in flags.string("temperatures")!.split(separator: ",") {
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0, value <= 100 else {
+                throw UsageError("--temperatures: '\(text)' is not a temperature in (0, 100]")
+            }
+            temperatures.append(value)
+        }
+        if samples > 0 && MSDSVariant(rawValue: data) == nil {
+            throw UsageError("--samples scores samples against MSDS's structure: --data \(data) is not msds1 or msds2")
+        }
+        guard samples <= 4096 else { throw UsageError("--samples \(samples): at most 4096") }
+        try withScalarType(file.metadata["dtype"] ?? "float32",
+                           Run(file: file, info: info, loader: loader, name: data, samples: samples, temperatures: temperatures,
+                               seed: try SharedFlags.seed(flags)))
     }
 
     struct Run: ScalarTypeBody {
@@ -41,22 +61,33 @@ enum EvaluateCommand {
         let info: CheckpointInfo
         let loader: BatchLoader
         let name: String
+        let samples: Int
+        let temperatures: [Double]
+        let seed: UInt64
 
         func run<Scalar: TensorScalar>(_: Scalar.Type) throws {
             let model = try CheckpointFlags.model(Scalar.self, from: file, info: info)
-            var total = 0.0, images = 0, batch = 0
             let batches = loader.batches(epoch: 1)
-            while let pixels = try batches.next() {
-                var noise = TensorRandomGenerator(seed: loader.seed &+ UInt64(batch))
-                let loss = GradientMode.withoutGradients {
-                    model.loss(pixels: pixels.converted(to: Scalar.self), dequantizingWith: &noise)
-                }
-                total += loss.perSample.value.scalars.map(Double.init).reduce(0, +)
-                images += pixels.shape[0]
-                batch += 1
+            let (bitsPerDimension, images) = try model.bitsPerDimension(over: { try batches.next() }) {
+                TensorRandomGenerator(seed: loader.seed &+ UInt64($0))
             }
-            let bitsPerDimension = (total / Double(max(images, 1)) + Foundation.log(256)) / Foundation.log(2)
             print(String(format: "%@ test: %d images, bits/dim %.6f (checkpoint epoch %d)", name, images, bitsPerDimension, info.epoch))
+            if samples > 0, let variant = MSDSVariant(rawValue: name) {
+                let score = MSDSSampleScore(variant: variant)
+                for (index, temperature) in temperatures.enumerated() {
+                    var generator = TensorRandomGenerator(seed: SplitMix64.combine(seed, UInt64(index)))
+                    let pixels = model.samplePixels(count: samples, temperature: Scalar(temperature), using: &generator)
+                    print("samples at T = \(RunHistory.key(temperature)): \(score.score(pixels.converted(to: Float.self)))")
+                }
+            }
+            guard bitsPerDimension.isFinite else {
+                throw EvaluationError(description: "the bits/dim of \(file.file) on \(name) is not finite (\(bitsPerDimension)): its weights are unusable")
+            }
         }
     }
+}
+
+/// An evaluation whose result is not a number (the tool exits with status 1).
+struct EvaluationError: Error, CustomStringConvertible {
+    let description: String
 }

@@ -92,19 +92,18 @@ struct ExploreContext {
 
     /// Writes a figure to `{output_dir}/{name}.png`.
     func write(_ figure: PNGEncoder.Image, name: String) throws -> URL {
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let url = output.appendingPathComponent(name + ".png")
-        try PNGEncoder.write(figure, to: url)
+        try writeFigure(figure, to: url)
         return url
     }
 
     /// Writes numbers to `{output_dir}/{name}.json` (sorted keys, so runs diff cleanly).
     func write<Value: Encodable>(json value: Value, name: String) throws -> URL {
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try AtomicFile.makeFolder(output)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let url = output.appendingPathComponent(name + ".json")
-        try encoder.encode(value).write(to: url, options: .atomic)
+        try AtomicFile.write(try encoder.encode(value), to: url)
         return url
     }
 }

@@ -123,11 +123,11 @@ enum ExploreCones {
             print(String(format: "fit: touched = %.1f + %.1f log2 L", my - sxy / sxx * mx, sxy / sxx))
         }
         let output = URL(fileURLWithPath: flags.string("output_dir")!, isDirectory: true)
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try AtomicFile.makeFolder(output)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let url = output.appendingPathComponent("cones.json")
-        try encoder.encode(rows).write(to: url, options: .atomic)
+        try AtomicFile.write(try encoder.encode(rows), to: url)
         print("wrote \(url.path)")
     }
 }

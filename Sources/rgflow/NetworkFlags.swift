@@ -130,7 +130,11 @@ func withScalarType(_ dtype: String, _ body: some ScalarTypeBody) throws {
 /// Writes a `[N, C, L, L]` batch in [0, 1] as a square PNG grid a person can look at: each
 /// image enlarged by nearest neighbour to at least 128 pixels, separated by gray gaps.
 func writeGrid(_ images: Tensor<Float>, to url: URL) throws {
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    let columns = Int(Double(images.shape[0]).squareRoot().rounded(.up))
-    try PNGEncoder.write(PNGEncoder.figureGrid(of: images, columns: columns), to: url)
+    try writeFigure(PNGEncoder.figureGrid(of: images, columns: Int(Double(images.shape[0]).squareRoot().rounded(.up))), to: url)
+}
+
+/// Writes a PNG atomically, making its folder first (errors name the path).
+func writeFigure(_ image: PNGEncoder.Image, to url: URL) throws {
+    try AtomicFile.makeFolder(url.deletingLastPathComponent())
+    try AtomicFile.write(Data(PNGEncoder.encode(image)), to: url)
 }

@@ -43,15 +43,8 @@ final class ProgressBar: @unchecked Sendable {
             print("\r" + text + "\u{1B}[K", terminator: "")
         case .epochFinished(let epoch, let bitsPerDimension, let seconds):
             print(String(format: "\repoch %d/%d done: bpd %.4f in %.1f s\u{1B}[K", epoch, epochs, bitsPerDimension, seconds))
-        case .evaluated(let epoch, let bitsPerDimension):
-            print(String(format: "epoch %d: test bits/dim %.4f", epoch, bitsPerDimension))
-        case .scored(let epoch, let temperature, let score):
-            print(String(format: "epoch %d: %.0f%% of the samples at T = %@ look like the data", epoch, score * 100,
-                         RunHistory.key(temperature)))
-        case .checkpointSaved, .samplesWritten:
+        default:
             break
-        case .resumed(let epoch, let url):
-            print("resumed from epoch \(epoch): \(url.path)")
         }
     }
 

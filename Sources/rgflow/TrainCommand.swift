@@ -84,6 +84,9 @@ enum TrainCommand {
             throw UsageError("--data \(options.data) has \(dataset.channels) channels of side \(dataset.sideLength); "
                              + "set --nchannels \(dataset.channels) --L \(dataset.sideLength)")
         }
+        guard options.batchSize <= dataset.count else {
+            throw UsageError("--batch_size \(options.batchSize) exceeds the \(dataset.count) training images")
+        }
         let loader = try BatchLoader(dataset: dataset, batchSize: options.batchSize, seed: options.seed)
         var testLoader: BatchLoader?
         if options.evaluationSize > 0 {
@@ -123,9 +126,7 @@ enum TrainCommand {
             let progress = ProgressBar(enabled: !quiet && terminal, epochs: options.epochs)
             trainer.onEvent = { event in
                 progress.handle(event)
-                if !quiet, !terminal, case .resumed(let epoch, let url) = event {
-                    print("resumed from epoch \(epoch): \(url.path)")
-                }
+                if !quiet, let text = Self.describe(event) { print(text) }
             }
             if !quiet {
                 let parameters = trainer.model.parameters.map(\.value.scalarCount).reduce(0, +)
@@ -156,6 +157,26 @@ enum TrainCommand {
             }, writeSamples: writeGrid)
             progress.finish()
             if !quiet { printSummary(trainer) }
+        }
+
+        /// A line for the events a person should see beside the progress or the log lines.
+        static func describe(_ event: TrainingEvent) -> String? {
+            switch event {
+            case .evaluated(let epoch, let bitsPerDimension):
+                return String(format: "epoch %d: test bits/dim %.4f", epoch, bitsPerDimension)
+            case .scored(let epoch, let temperature, let score):
+                return String(format: "epoch %d: %.0f%% of the samples at T = %@ look like the data", epoch, score * 100,
+                              RunHistory.key(temperature))
+            case .resumed(let epoch, let url):
+                return "resumed from epoch \(epoch): \(url.path)"
+            case .setAside(let url, let reason):
+                return "set aside an unusable checkpoint as \(url.path): \(reason)"
+            case .cleanedUp(let removed, let dropped):
+                return "cleaned up after an interrupted run: removed \(removed.map(\.lastPathComponent).joined(separator: ", "))"
+                    + (dropped > 0 ? "\(removed.isEmpty ? "" : ";") \(dropped) log lines after the checkpoint dropped" : "")
+            case .batch, .epochFinished, .checkpointSaved, .samplesWritten:
+                return nil
+            }
         }
 
         /// What happened and what to do next: final numbers, where the files are, commands.

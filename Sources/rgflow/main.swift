@@ -37,5 +37,5 @@ do {
 } catch let error as UsageError {
     fail(command, error.description, status: 2)
 } catch {
-    fail(command, "\(error)", status: 1)
+    fail(command, describe(error), status: 1)
 }

@@ -193,10 +193,17 @@ struct TrainingTests {
         let resumed = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 1))
         #expect(try resumed.resumeFromNewestCheckpoint() == 1)
         #expect(try Data(contentsOf: paths.checkpoint(epoch: 1)) == good)
-        // A truncated checkpoint is refused with an error naming the file, not half-loaded.
+        // A truncated newest checkpoint is never loaded: it is set aside, named in an event,
+        // and the run resumes from the newest good one.
         let truncated = paths.checkpoints.appendingPathComponent("5.safetensors")
         try good.prefix(100).write(to: truncated)
-        #expect(throws: (any Error).self) { try resumed.resumeFromNewestCheckpoint() }
+        var asides: [String] = []
+        resumed.onEvent = { if case .setAside(let url, let reason) = $0 { asides.append(url.lastPathComponent + " " + reason) } }
+        #expect(try resumed.resumeFromNewestCheckpoint() == 1)
+        #expect(asides.count == 1 && asides[0].hasPrefix("5.safetensors.unusable") && asides[0].contains("5.safetensors"), "\(asides)")
+        #expect(!FileManager.default.fileExists(atPath: truncated.path))
+        #expect(FileManager.default.fileExists(atPath: truncated.path + ".unusable"))
+        #expect(Checkpoint.epochs(in: paths.checkpoints) == [1])
     }
 
     @Test("a non-finite loss stops the run naming epoch and batch; the checkpoint stays intact")

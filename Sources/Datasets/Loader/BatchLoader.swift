@@ -61,7 +61,8 @@ public final class BatchLoader: Sendable {
 
     /// Batches per epoch.
     public var batchCount: Int {
-        dropsLastPartialBatch ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        // Without `count + batchSize - 1`, which overflows for huge batch sizes.
+        dataset.count / batchSize + (dropsLastPartialBatch || dataset.count % batchSize == 0 ? 0 : 1)
     }
 
     /// The dataset indices of epoch `epoch`, in the order they are served.
@@ -75,7 +76,8 @@ public final class BatchLoader: Sendable {
     public func indices(ofBatch batch: Int, epoch: Int) -> ArraySlice<Int> {
         precondition(batch >= 0 && batch < batchCount, "batch \(batch) is outside 0..<\(batchCount)")
         let order = order(epoch: epoch)
-        return order[(batch * batchSize)..<min(order.count, (batch + 1) * batchSize)]
+        let start = batch * batchSize
+        return order[start..<(start + min(batchSize, order.count - start))]
     }
 
     /// The augmentation seed of dataset image `index` in epoch `epoch`: a hash of all three,

@@ -115,6 +115,6 @@ public struct LossCurveSVG: Sendable, Hashable {
     ///
     /// - Throws: the file system's error when the folder is missing or not writable.
     public func write(to url: URL) throws {
-        try Data(document.utf8).write(to: url, options: .atomic)
+        try AtomicFile.write(Data(document.utf8), to: url)
     }
 }

@@ -153,6 +153,6 @@ public struct RunReport: Sendable, Hashable {
     ///
     /// - Throws: the file system's error when the folder is missing or not writable.
     public func write(to url: URL) throws {
-        try Data(html.utf8).write(to: url, options: .atomic)
+        try AtomicFile.write(Data(html.utf8), to: url)
     }
 }

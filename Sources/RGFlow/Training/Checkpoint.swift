@@ -53,7 +53,7 @@ public enum Checkpoint {
             if let moment = optimizer.firstMoments[index] { try builder.add(moment, named: firstMomentPrefix + name) }
             if let moment = optimizer.secondMoments[index] { try builder.add(moment, named: secondMomentPrefix + name) }
         }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.makeFolder(url.deletingLastPathComponent())
         try builder.write(to: url)
     }
 
@@ -71,11 +71,19 @@ public enum Checkpoint {
         guard let epoch = Int(try field("epoch")), let step = Int(try field("optimizer_step")) else {
             throw CheckpointError("\(file.file): epoch or optimizer_step metadata is not an integer")
         }
-        let decoder = JSONDecoder()
+        func decode<Value: Decodable>(_ type: Value.Type, _ key: String) throws -> Value {
+            do {
+                return try JSONDecoder().decode(type, from: Data(try field(key).utf8))
+            } catch let error as DecodingError {
+                throw CheckpointError("\(file.file): metadata \"\(key)\" is not valid: \(plainDecodingDescription(error))")
+            } catch let error as ConfigurationError {
+                throw CheckpointError("\(file.file): metadata \"\(key)\": \(error)")
+            }
+        }
         return CheckpointInfo(
             epoch: epoch, optimizerStep: step,
-            configuration: try decoder.decode(FlowConfiguration.self, from: Data(try field("configuration").utf8)),
-            options: try decoder.decode(TrainingOptions.self, from: Data(try field("options").utf8)),
+            configuration: try decode(FlowConfiguration.self, "configuration"),
+            options: try decode(TrainingOptions.self, "options"),
             elapsedSeconds: file.metadata["elapsed_seconds"].flatMap(Double.init) ?? 0)
     }
 

@@ -43,7 +43,7 @@ public struct RunHistory: Codable, Sendable, Equatable {
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: url, options: .atomic)
+        try AtomicFile.write(try encoder.encode(self), to: url)
     }
 
     /// A temperature as a key: `1`, `0.5`.

@@ -19,11 +19,13 @@ extension Trainer {
             onEvent?(.checkpointSaved(url))
         }
         if options.plotEpoch > 0 && epoch % options.plotEpoch == 0 {
-            try FileManager.default.createDirectory(at: paths.samples, withIntermediateDirectories: true)
+            try AtomicFile.makeFolder(paths.samples)
             for (index, temperature) in options.plotTemperatures.enumerated() {
                 // One stream per (epoch, temperature), so a resumed run draws the same grids.
                 var sampling = generator(2, epoch, index)
-                let samples = model.samplePixels(count: options.batchSize, temperature: Scalar(temperature), using: &sampling)
+                // The reference draws batch_size samples; at most 64 (an 8 x 8 grid) here.
+                let samples = model.samplePixels(count: Swift.min(options.batchSize, 64), temperature: Scalar(temperature),
+                                                 using: &sampling)
                     .converted(to: Float.self)
                 let url = paths.samplePlot(epoch: epoch, temperature: temperature)
                 try writeSamples(samples, url)
@@ -50,16 +52,6 @@ extension Trainer {
     /// Bits/dim of the batches (no gradients), dequantised with the same noise every time, so
     /// epochs compare like with like.
     public func evaluate(_ batches: () throws -> Tensor<Float>?) throws -> Double {
-        var total = 0.0, images = 0, batch = 0
-        while let pixels = try batches() {
-            var noise = generator(3, 0, batch)
-            let loss = GradientMode.withoutGradients {
-                model.loss(pixels: pixels.converted(to: Scalar.self), dequantizingWith: &noise)
-            }
-            total += loss.perSample.value.scalars.map(Double.init).reduce(0, +)
-            images += pixels.shape[0]
-            batch += 1
-        }
-        return (total / Double(Swift.max(images, 1)) + Foundation.log(256)) / Foundation.log(2)
+        try model.bitsPerDimension(over: batches) { self.generator(3, 0, $0) }.bitsPerDimension
     }
 }

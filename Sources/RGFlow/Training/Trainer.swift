@@ -22,6 +22,11 @@ public enum TrainingEvent: Sendable {
     case scored(epoch: Int, temperature: Double, score: Double)
     /// The run continued from a checkpoint.
     case resumed(epoch: Int, from: URL)
+    /// At resume, files a killed run left behind were removed (temporaries, checkpoints the
+    /// rotation should have deleted) and the log was cut back to the checkpoint.
+    case cleanedUp(removed: [URL], logLinesDropped: Int)
+    /// At resume, a checkpoint that cannot be read was renamed aside (`….unusable`).
+    case setAside(URL, reason: String)
 }
 
 /// A run that cannot continue, naming where and why.
@@ -76,22 +81,6 @@ public final class Trainer<Scalar: TensorScalar> {
         optimizer = AdamW(parameters: model.parameters, learningRate: options.learningRate,
                           weightDecay: options.weightDecay)
         paths = options.runPrefix(networkName: configuration.networkName).map(RunPaths.init)
-    }
-
-    /// Loads the newest checkpoint of this run's folder, if there is one.
-    ///
-    /// - Returns: the epoch resumed from, or nil for a fresh start.
-    @discardableResult
-    public func resumeFromNewestCheckpoint() throws -> Int? {
-        guard let paths, let epoch = Checkpoint.epochs(in: paths.checkpoints).last else { return nil }
-        let url = paths.checkpoint(epoch: epoch)
-        let info = try Checkpoint.load(try Safetensors(contentsOf: url), into: model, optimizer: optimizer)
-        completedEpochs = info.epoch
-        elapsedBeforeStart = info.elapsedSeconds
-        history = RunHistory.load(from: paths.history)
-        history.epochs.removeAll { $0.epoch > info.epoch }
-        onEvent?(.resumed(epoch: info.epoch, from: url))
-        return info.epoch
     }
 
     /// A stream seeded by the run seed and a position in the run.
@@ -172,23 +161,33 @@ public final class Trainer<Scalar: TensorScalar> {
     }
 }
 
-/// An append-only log file, flushed after every line so a killed run keeps its log.
+/// An append-only log file, written line by line so a killed run keeps its log.
 final class LogFile {
     private let handle: FileHandle
+    private let url: URL
 
     init(url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        self.url = url
+        try AtomicFile.makeFolder(url.deletingLastPathComponent())
         if !FileManager.default.fileExists(atPath: url.path) {
             guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                throw TrainingError("cannot create the log file \(url.path)")
+                throw TrainingError("\(url.path): cannot create the log file (is the folder writable?)")
             }
         }
-        handle = try FileHandle(forWritingTo: url)
-        try handle.seekToEnd()
+        do {
+            handle = try FileHandle(forWritingTo: url)
+            try handle.seekToEnd()
+        } catch {
+            throw TrainingError("cannot open the log file: \(plainFileErrorDescription(error) ?? url.path)")
+        }
     }
 
     func append(_ line: String) throws {
-        try handle.write(contentsOf: Data((line + "\n").utf8))
+        do {
+            try handle.write(contentsOf: Data((line + "\n").utf8))
+        } catch {
+            throw TrainingError("\(url.path): cannot write the log: \(plainFileErrorDescription(error) ?? "\(error)")")
+        }
     }
 
     deinit { try? handle.close() }
