@@ -223,10 +223,35 @@ struct TrainingTests {
             }, writeSamples: { _, _ in })
             Issue.record("training went on through a NaN")
         } catch {
-            #expect("\(error)".contains("epoch 2 batch 1"), "\(error)")
+            // The message names the batch, the first step whose output broke, and the checkpoint kept.
+            let text = "\(error)"
+            #expect(text.contains("epoch 2 batch 1"), "\(text)")
+            #expect(text.contains("the first non-finite output is that of logit transform"), "\(text)")
+            #expect(text.contains("the last checkpoint, \(paths.checkpoint(epoch: 1).path), is kept"), "\(text)")
         }
         #expect(try Data(contentsOf: paths.checkpoint(epoch: 1)) == good)
         #expect(Checkpoint.epochs(in: paths.checkpoints) == [1])
+    }
+
+    @Test("a subnet that goes non-finite is named by its state-dict prefix, and no checkpoint is claimed when none exists")
+    func nonFiniteSubnetIsNamed() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let trainer = Trainer<Float>(configuration: try Self.configuration(), options: Self.options(folder, epochs: 1))
+        trainer.printsLogLines = false
+        let parameter = try #require(trainer.model.namedParameters.first { $0.name == "layers.2.t_layers.0.res_blocks.0.1.weight_v" })
+        parameter.parameter.value = parameter.parameter.value * .infinity
+        do {
+            try Self.run(trainer)
+            Issue.record("training went on through an infinite weight")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("epoch 1 batch 0"), "\(text)")
+            #expect(text.contains("layers.2.t_layers.0 (t network), whose input ranged over ["), "\(text)")
+            #expect(text.contains(", in RG layer 2 (level 1)"), "\(text)")
+            #expect(text.contains("no checkpoint has been written yet"), "\(text)")
+        }
+        #expect(Checkpoint.epochs(in: try #require(trainer.paths).checkpoints).isEmpty)
     }
 
     @Test("a short training run lowers the loss")

@@ -36,6 +36,7 @@ public struct LogitTransform<Scalar: TensorScalar>: Bijector, Sendable {
         let logit = y.log() - (1 - y).log()
         let constant = Scalar(Foundation.log(Double(c) / (1 - Double(c))))
         let constantTerm = Variable(Tensor(-constant)).softplus()
+        ActivationProbe.report("logit transform", input: x.value, output: logit.value)
         return (logit, perSample(logit.softplus() + (-logit).softplus() - constantTerm))
     }
 

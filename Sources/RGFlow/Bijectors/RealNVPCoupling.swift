@@ -56,18 +56,21 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Coupling {
     /// conditioning positions pass through unchanged. Returns the result and Σ s per row.
     public func couplingStep(_ x: Variable<Scalar>, pair: Int, conditioningOnLeft: Bool,
                              inverting: Bool = false) -> (output: Variable<Scalar>, logDet: Variable<Scalar>) {
-        let (mask, inverseMask) = conditioningOnLeft ? (leftFlat, rightFlat) : (rightFlat, leftFlat)
-        let (output, s) = halfStep(x, pair: pair, mask: mask, inverseMask: inverseMask, inverting: inverting)
+        let (output, s) = halfStep(x, pair: pair, conditioningOnLeft: conditioningOnLeft, inverting: inverting)
         return (output, inverting ? -s : s)
     }
 
-    private func halfStep(_ x: Variable<Scalar>, pair: Int, mask: Tensor<Scalar>, inverseMask: Tensor<Scalar>,
+    private func halfStep(_ x: Variable<Scalar>, pair: Int, conditioningOnLeft: Bool,
                           inverting: Bool) -> (Variable<Scalar>, Variable<Scalar>) {
+        let (mask, inverseMask) = conditioningOnLeft ? (leftFlat, rightFlat) : (rightFlat, leftFlat)
         let conditioner = x * mask
         let s = evaluate(scaleNetworks[pair], conditioner) * inverseMask
         let t = evaluate(translationNetworks[pair], conditioner) * inverseMask
         let transformed = inverting ? (x - t) * (-s).exp() : x * s.exp() + t
-        return (conditioner + transformed * inverseMask, s.sum(axes: [1]))
+        let output = conditioner + transformed * inverseMask
+        ActivationProbe.report("pair \(pair), the half with the \(conditioningOnLeft ? "left" : "right") positions held", self,
+                               input: x.value, output: output.value)
+        return (output, s.sum(axes: [1]))
     }
 
     /// Transforms blocks `[N, C, K, K]`; logDet `[N]`.
@@ -76,8 +79,8 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Coupling {
         var y = x.reshaped([shape[0], leftFlat.scalarCount])
         var logDet = Variable(Tensor<Scalar>.zeros([shape[0]]))
         for pair in scaleNetworks.indices {
-            for (mask, inverseMask) in [(leftFlat, rightFlat), (rightFlat, leftFlat)] {
-                let (next, s) = halfStep(y, pair: pair, mask: mask, inverseMask: inverseMask, inverting: false)
+            for left in [true, false] {
+                let (next, s) = halfStep(y, pair: pair, conditioningOnLeft: left, inverting: false)
                 y = next
                 logDet = logDet + s
             }
@@ -91,8 +94,8 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Coupling {
         var x = z.reshaped([shape[0], leftFlat.scalarCount])
         var logDet = Variable(Tensor<Scalar>.zeros([shape[0]]))
         for pair in scaleNetworks.indices.reversed() {
-            for (mask, inverseMask) in [(rightFlat, leftFlat), (leftFlat, rightFlat)] {
-                let (next, s) = halfStep(x, pair: pair, mask: mask, inverseMask: inverseMask, inverting: true)
+            for left in [false, true] {
+                let (next, s) = halfStep(x, pair: pair, conditioningOnLeft: left, inverting: true)
                 x = next
                 logDet = logDet - s
             }

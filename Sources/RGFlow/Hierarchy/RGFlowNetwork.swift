@@ -50,7 +50,9 @@ public final class RGFlowNetwork<Scalar: TensorScalar>: Bijector {
             .permuted([0, 2, 1, 3, 4]).reshaped([batch * blocks, channels, k, k])
         let (coupled, logDet) = inverting ? couplings[layer].inverse(gathered) : couplings[layer].forward(gathered)
         let back = coupled.reshaped([batch, blocks, channels, k, k]).permuted([0, 2, 1, 3, 4])
-        return (x.scattering(back, trailingAxes: 2, pattern.table), logDet.reshaped([batch, blocks]).sum(axes: [1]))
+        let output = x.scattering(back, trailingAxes: 2, pattern.table)
+        ActivationProbe.report("RG layer \(layer) (level \(pattern.level))", input: x.value, output: output.value)
+        return (output, logDet.reshaped([batch, blocks]).sum(axes: [1]))
     }
 
     /// z = f(x) for images `[batch, C, L, L]`, with log|det ∂z/∂x| `[batch]`.

@@ -49,7 +49,9 @@ public final class MaskedResidualNetwork<Scalar: TensorScalar>: ParameterContain
             x = index == 0 ? y : (x + y) * shortcutScale
         }
         let scaled = scale(x)
-        return appliesTanh ? scaled.tanh() : scaled
+        let output = appliesTanh ? scaled.tanh() : scaled
+        ActivationProbe.report(appliesTanh ? "s network" : "t network", self, input: input.value, output: output.value)
+        return output
     }
 
     /// The state-dict entries under the reference's names.

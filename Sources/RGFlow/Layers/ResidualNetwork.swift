@@ -47,7 +47,9 @@ public final class ResidualNetwork<Scalar: TensorScalar>: ParameterContainer {
             x = (x + y) * shortcutScale
         }
         let scaled = scale(x)
-        return appliesTanh ? scaled.tanh() : scaled
+        let output = appliesTanh ? scaled.tanh() : scaled
+        ActivationProbe.report(appliesTanh ? "s network" : "t network", self, input: input.value, output: output.value)
+        return output
     }
 
     /// The state-dict entries under the reference's names.

@@ -11,6 +11,11 @@ extension Trainer {
                      writeSamples: (Tensor<Float>, URL) throws -> Void) throws {
         guard let paths else { return }
         var record = RunHistory.Epoch(epoch: epoch, trainBitsPerDimension: trainBitsPerDimension, elapsedSeconds: elapsed)
+        // A checkpoint is never written from weights that are not finite (a step can overflow
+        // them while its own loss was still finite).
+        if let name = firstNonFiniteParameter {
+            throw TrainingError("epoch \(epoch): parameter \(name) is not finite after the epoch's last update; not saving it; stopping, \(checkpointNote)")
+        }
         if options.saveEpoch > 0 && epoch % options.saveEpoch == 0 {
             let url = paths.checkpoint(epoch: epoch)
             try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, options: options, elapsedSeconds: elapsed, to: url)

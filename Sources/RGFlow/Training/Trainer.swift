@@ -99,14 +99,15 @@ public final class Trainer<Scalar: TensorScalar> {
         let loss = model.loss(pixels: pixels.converted(to: Scalar.self), dequantizingWith: &noise)
         let values = loss.perSample.value.scalars.map(Double.init)
         guard values.allSatisfy(\.isFinite) else {
-            throw TrainingError("epoch \(epoch) batch \(batch): the loss is not finite (\(values.first { !$0.isFinite }!)); stopping, the last checkpoint is kept")
+            throw TrainingError("epoch \(epoch) batch \(batch): the loss is not finite (\(values.first { !$0.isFinite }!)): "
+                                + diagnoseNonFinite(pixels: pixels, epoch: epoch, batch: batch) + "; stopping, \(checkpointNote)")
         }
         loss.mean.backward()
-        if options.clipGradient > 0 {
-            let norm = clipGradientNorm(optimizer.parameters, maxNorm: options.clipGradient)
-            guard norm.isFinite else {
-                throw TrainingError("epoch \(epoch) batch \(batch): the gradient norm is not finite; stopping, the last checkpoint is kept")
-            }
+        let norm = options.clipGradient > 0 ? clipGradientNorm(optimizer.parameters, maxNorm: options.clipGradient)
+            : (optimizer.parameters.allSatisfy { $0.gradient?.scalars.allSatisfy(\.isFinite) ?? true } ? 0 : .nan)
+        guard norm.isFinite else {
+            throw TrainingError("epoch \(epoch) batch \(batch): the gradient is not finite: "
+                                + diagnoseNonFinite(pixels: pixels, epoch: epoch, batch: batch) + "; stopping, \(checkpointNote)")
         }
         optimizer.learningRate = options.schedule.rate(base: options.learningRate, step: optimizer.step, totalSteps: totalSteps)
         optimizer.update()
