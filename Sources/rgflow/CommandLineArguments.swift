@@ -86,12 +86,13 @@ struct ParsedFlags {
     /// Whether a value was given explicitly.
     func wasGiven(_ name: String) -> Bool { values[name] != nil || switches.contains(name) }
 
-    /// An integer flag, at least `minimum`; `fallback` when not given and without a default.
-    func integer(_ name: String, minimum: Int = Int.min, default fallback: Int? = nil) throws -> Int {
+    /// An integer flag in `minimum...maximum`; `fallback` when not given and without a default.
+    func integer(_ name: String, minimum: Int = Int.min, maximum: Int = Int.max, default fallback: Int? = nil) throws -> Int {
         if !wasGiven(name), let fallback { return fallback }
         guard let text = string(name) else { throw UsageError("flag --\(name) is required") }
         guard let value = Int(text) else { throw UsageError("--\(name) '\(text)' is not an integer") }
         guard value >= minimum else { throw UsageError("--\(name) must be at least \(minimum), got \(value)") }
+        guard value <= maximum else { throw UsageError("--\(name) must be at most \(maximum), got \(value)") }
         return value
     }
 

@@ -33,7 +33,8 @@ enum ExploreCorrelations {
         let text = flags.string("level")!
         let level = text == "top" ? levels.topLevel : try flags.integer("level", minimum: 0)
         guard level <= levels.topLevel else { throw UsageError("--level \(level): this network's levels are 0...\(levels.topLevel)") }
-        let count = try flags.integer("count", minimum: 2), batch = try flags.integer("batch_size", minimum: 1)
+        let count = try flags.integer("count", minimum: 2, maximum: 1_000_000)
+        let batch = try flags.integer("batch_size", minimum: 1, maximum: 4096)
         var latents: [Tensor<Float>] = []
         for start in stride(from: 0, to: count, by: batch) {
             latents.append(model.encode(try context.testImages(Array(start..<min(count, start + batch)))))

@@ -37,7 +37,7 @@ enum ExploreInpainting {
         let hole = try holeRectangle(flags.string("hole")!, side: side)
         var mask = [Bool](repeating: false, count: side * side)
         for i in hole[0]..<(hole[0] + hole[2]) { for j in hole[1]..<(hole[1] + hole[3]) { mask[i * side + j] = true } }
-        let options = InpaintingOptions(steps: try flags.integer("steps", minimum: 0),
+        let options = InpaintingOptions(steps: try flags.integer("steps", minimum: 0, maximum: 10_000),
                                         learningRate: try flags.real("learning_rate", in: 0...10),
                                         penalty: try flags.real("penalty", in: 0...1e12))
         let images = try context.testImages(try integerList(flags.string("indices")!, flag: "indices"))
@@ -73,7 +73,9 @@ enum ExploreInpainting {
         guard values.count == 4, values[2] > 0, values[3] > 0 else {
             throw UsageError("--hole '\(text)' must be row,column,height,width with a positive height and width")
         }
-        guard values[0] >= 0, values[1] >= 0, values[0] + values[2] <= side, values[1] + values[3] <= side else {
+        // Compared without adding, which could overflow for absurd values.
+        guard values[0] >= 0, values[1] >= 0, values[0] < side, values[1] < side, values[2] <= side - values[0],
+              values[3] <= side - values[1] else {
             throw UsageError("--hole '\(text)' reaches outside the \(side) x \(side) image")
         }
         return values
@@ -104,10 +106,8 @@ enum ExploreCones {
         try SharedFlags.applyRunFlags(flags)
         var rows: [Row] = []
         for side in try integerList(flags.string("sides")!, flag: "sides") {
-            var arguments = arguments.filter { !$0.hasPrefix("--sides") }
-            arguments += ["--L", "\(side)"]
-            let sideFlags = try ParsedFlags(arguments, specifications: specifications)
-            let configuration = try SharedFlags.configuration(sideFlags)
+            guard (1...256).contains(side) else { throw UsageError("--sides: L \(side) outside 1...256") }
+            let configuration = try SharedFlags.configuration(flags, sideLength: side)
             let model = RGFlowModel<Float>(configuration: configuration, seed: try SharedFlags.seed(flags))
             var hole = [Bool](repeating: false, count: side * side)
             for (i, j) in [(1, 1), (1, 2), (2, 1), (2, 2)] where i < side && j < side { hole[i * side + j] = true }

@@ -79,7 +79,7 @@ enum ExploreTraversal {
                                                     specifications: specifications) else { return }
         let flags = context.flags, model = context.model, levels = context.levels
         let c = model.configuration
-        let steps = try flags.integer("steps", minimum: 2)
+        let steps = try flags.integer("steps", minimum: 2, maximum: 256)
         let amplitude = Float(try flags.real("amplitude", in: 0...1e3))
         let z = model.encode(try context.testImages([try flags.integer("index", minimum: 0)]))
         var traversals: [(Int, LatentTraversal)] = []

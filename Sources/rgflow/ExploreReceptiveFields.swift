@@ -36,8 +36,8 @@ enum ExploreReceptiveFields {
         guard var context = try ExploreContext.make(arguments, command: "receptive-fields", summary: summary,
                                                     specifications: specifications) else { return }
         let flags = context.flags, model = context.model, levels = context.levels
-        let count = try flags.integer("count", minimum: 1)
-        let perLevel = try flags.integer("latents_per_level", minimum: 1)
+        let count = try flags.integer("count", minimum: 1, maximum: 1024)
+        let perLevel = try flags.integer("latents_per_level", minimum: 1, maximum: 64)
         let source = try flags.choice("source", ["data", "prior"])
         let latents: Tensor<Float>
         if source == "data" {
@@ -46,7 +46,7 @@ enum ExploreReceptiveFields {
             let temperature = Float(try flags.real("temperature", in: 0...100))
             latents = model.sampleLatents(count: count, temperature: temperature, using: &context.generator)
         }
-        let fields = model.receptiveFields(at: latents, pixelsPerPass: try flags.integer("pixels_per_pass", minimum: 1))
+        let fields = model.receptiveFields(at: latents, pixelsPerPass: try flags.integer("pixels_per_pass", minimum: 1, maximum: 1 << 16))
         let sizes = model.levelFieldSizes(fields)
         let side = levels.sideLength, plane = side * side
         var rows: [Tensor<Float>] = [], drawn: [Report.Latent] = []

@@ -26,9 +26,10 @@ enum GenerateMSDSCommand {
         guard let seed = UInt64(flags.string("seed")!) else { throw UsageError("--seed is not a non-negative integer") }
         let root = URL(fileURLWithPath: flags.string("data_path")!, isDirectory: true).appendingPathComponent(variant.rawValue)
         let generator = MSDSGenerator(variant: variant, seed: seed)
-        let train = try flags.integer("train_count", minimum: 0), test = try flags.integer("test_count", minimum: 0)
+        let train = try flags.integer("train_count", minimum: 0, maximum: 10_000_000)
+        let test = try flags.integer("test_count", minimum: 0, maximum: 10_000_000)
         try generator.writeFolder(at: root, trainCount: train, testCount: test,
-                                  threadCount: try flags.integer("threads", minimum: 1))
+                                  threadCount: try flags.integer("threads", minimum: 1, maximum: 1024))
         print("wrote \(train) training and \(test) test images of \(variant.rawValue) to \(root.path)")
     }
 }

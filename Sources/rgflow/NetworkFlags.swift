@@ -34,8 +34,9 @@ enum SharedFlags {
         FlagSpecification(["cuda"], default: nil, "accepted for compatibility: there is no GPU; use --threads"),
     ]
 
-    /// The network configuration the flags describe.
-    static func configuration(_ flags: ParsedFlags) throws -> FlowConfiguration {
+    /// The network configuration the flags describe (with side `sideLength` instead of `--L`
+    /// when given).
+    static func configuration(_ flags: ParsedFlags, sideLength: Int? = nil) throws -> FlowConfiguration {
         do {
             let prior = ComponentSpecification(
                 flags.string("prior")!,
@@ -44,8 +45,10 @@ enum SharedFlags {
                 flags.string("subnet")!,
                 options: try ComponentSpecification.parseOptions(flags.string("subnet_options")!, flag: "--subnet_options"))
             return try FlowConfiguration(
-                channels: try flags.integer("nchannels", minimum: 1), sideLength: try flags.integer("L", minimum: 1),
-                kernelSize: try flags.integer("kernel_size", minimum: 1), prior: prior, coupling: coupling,
+                channels: try flags.integer("nchannels", minimum: 1, maximum: FlowConfiguration.maximumChannels),
+                sideLength: try sideLength ?? flags.integer("L", minimum: 1, maximum: FlowConfiguration.maximumSideLength),
+                kernelSize: try flags.integer("kernel_size", minimum: 1, maximum: FlowConfiguration.maximumSideLength),
+                prior: prior, coupling: coupling,
                 layers: flags.string("nlayers")!, residualBlocks: flags.string("nresblocks")!,
                 hiddenLayers: flags.string("nmlp")!, hiddenWidths: flags.string("nhidden")!)
         } catch let error as ConfigurationError {
@@ -62,9 +65,10 @@ enum SharedFlags {
 
     /// Applies --threads and explains --cuda.
     static func applyRunFlags(_ flags: ParsedFlags) throws {
-        Parallelism.threadCount = try flags.integer("threads", minimum: 1)
+        Parallelism.threadCount = try flags.integer("threads", minimum: 1, maximum: 1024)
         if flags.wasGiven("cuda") {
-            FileHandle.standardError.write(Data("rgflow: --cuda ignored: this build runs on the CPU (set --threads)\n".utf8))
+            // A notice, not an error: standard output, so an error still makes a single line on stderr.
+            print("rgflow: --cuda ignored: this build runs on the CPU (set --threads)")
         }
     }
 

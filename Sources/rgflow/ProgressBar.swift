@@ -12,6 +12,7 @@ final class ProgressBar: @unchecked Sendable {
     private var runningBatches = 0
     private var currentEpoch = 0
     private var smoothedRate = 0.0
+    private var lastCheckpoint: Double?
 
     init(enabled: Bool, epochs: Int) {
         self.enabled = enabled
@@ -37,16 +38,23 @@ final class ProgressBar: @unchecked Sendable {
             let remainingBatches = (batchesPerEpoch - done) + (epochs - line.epoch) * batchesPerEpoch
             let secondsPerBatch = line.seconds / Double(max(1, (line.epoch - 1) * batchesPerEpoch + done))
             let eta = Int(Double(remainingBatches) * secondsPerBatch)
-            let text = String(format: "epoch %d/%d [%@] %d/%d  %.0f img/s  bpd %.4f  ETA %dm%02ds",
+            let saved = lastCheckpoint.map { Int(max(0, line.seconds - $0)) }
+                .map { String(format: "  saved %dm%02ds ago", $0 / 60, $0 % 60) } ?? "  not saved yet"
+            let text = String(format: "epoch %d/%d [%@] %d/%d  %.0f img/s  bpd %.4f  ETA %dm%02ds%@",
                               line.epoch, epochs, bar, done, batchesPerEpoch, smoothedRate,
-                              runningLoss / Double(runningBatches), eta / 60, eta % 60)
+                              runningLoss / Double(runningBatches), eta / 60, eta % 60, saved)
             print("\r" + text + "\u{1B}[K", terminator: "")
         case .epochFinished(let epoch, let bitsPerDimension, let seconds):
             print(String(format: "\repoch %d/%d done: bpd %.4f in %.1f s\u{1B}[K", epoch, epochs, bitsPerDimension, seconds))
+        case .checkpointSaved(_, let seconds):
+            lastCheckpoint = seconds
         default:
             break
         }
     }
+
+    /// The run resumed from a checkpoint written at `seconds` of training.
+    func resumed(checkpointAt seconds: Double) { lastCheckpoint = seconds }
 
     func finish() {
         if enabled { print("") }

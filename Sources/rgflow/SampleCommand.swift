@@ -23,7 +23,7 @@ enum SampleCommand {
             return
         }
         try SharedFlags.applyRunFlags(flags)
-        let count = try flags.integer("count", minimum: 1)
+        let count = try flags.integer("count", minimum: 1, maximum: 4096)
         let temperature = try flags.real("temperature", in: 0...100)
         let (file, info) = try CheckpointFlags.open(try CheckpointFlags.locate(flags), checking: flags)
         let model = try CheckpointFlags.model(Float.self, from: file, info: info)

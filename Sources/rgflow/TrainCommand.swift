@@ -19,6 +19,7 @@ enum TrainCommand {
         FlagSpecification(["train_size"], default: "12800", "train on the first N training images; 0 for all"),
         FlagSpecification(["print_step"], default: "1", "log every N batches; 0 never"),
         FlagSpecification(["save_epoch"], default: "1", "checkpoint every N epochs; 0 never"),
+        FlagSpecification(["save_minutes"], default: "10", "also checkpoint inside an epoch every M minutes of training (the newest two kept); 0 never"),
         FlagSpecification(["keep_epoch"], default: "10", "keep the checkpoints of epochs divisible by N"),
         FlagSpecification(["plot_epoch"], default: "1", "sample grid every N epochs; 0 never"),
         FlagSpecification(["plot_temperatures"], default: "1", "temperatures of the sample grids, e.g. 1,0.5"),
@@ -50,7 +51,7 @@ enum TrainCommand {
         options.batchSize = try flags.integer("batch_size", minimum: 1)
         options.learningRate = try flags.real("lr", in: 0...1e3)
         options.weightDecay = try flags.real("weight_decay", in: 0...1e3)
-        options.epochs = try flags.integer("epoch", minimum: 0)
+        options.epochs = try flags.integer("epoch", minimum: 0, maximum: 1_000_000)
         options.clipGradient = try flags.real("clip_grad", in: 0...1e12)
         options.printStep = try flags.integer("print_step", minimum: 0)
         options.saveEpoch = try flags.integer("save_epoch", minimum: 0)
@@ -76,6 +77,7 @@ enum TrainCommand {
         }
         guard !options.plotTemperatures.isEmpty else { throw UsageError("--plot_temperatures needs at least one temperature") }
         options.evaluationSize = try flags.integer("eval_size", minimum: 0)
+        options.saveMinutes = try flags.real("save_minutes", in: 0...1e6)
         let quiet = flags.isSet("no_stdout")
 
         let dataset = try SharedFlags.dataset(name: options.data, dataPath: options.dataPath, split: .train,
@@ -150,9 +152,9 @@ enum TrainCommand {
                     return { try batches.next() }
                 }
             }
-            try trainer.resumeFromNewestCheckpoint()
-            try trainer.train(batchesPerEpoch: loader.batchCount, epochBatches: { epoch in
-                let batches = loader.batches(epoch: epoch)
+            if try trainer.resumeFromNewestCheckpoint() != nil { progress.resumed(checkpointAt: trainer.lastCheckpointSeconds) }
+            try trainer.train(batchesPerEpoch: loader.batchCount, epochBatches: { epoch, first in
+                let batches = loader.batches(epoch: epoch, startingAt: first)
                 return { try batches.next() }
             }, writeSamples: writeGrid)
             progress.finish()
@@ -167,8 +169,8 @@ enum TrainCommand {
             case .scored(let epoch, let temperature, let score):
                 return String(format: "epoch %d: %.0f%% of the samples at T = %@ look like the data", epoch, score * 100,
                               RunHistory.key(temperature))
-            case .resumed(let epoch, let url):
-                return "resumed from epoch \(epoch): \(url.path)"
+            case .resumed(let position, let url):
+                return "resumed from \(position): \(url.path)"
             case .setAside(let url, let reason):
                 return "set aside an unusable checkpoint as \(url.path): \(reason)"
             case .cleanedUp(let removed, let dropped):
@@ -193,8 +195,9 @@ enum TrainCommand {
                 for (temperature, grid) in last.grids.sorted(by: { $0.key < $1.key }) {
                     print("samples T=\(temperature): \(paths.prefix.deletingLastPathComponent().appendingPathComponent(grid).path)")
                 }
-                if let epoch = Checkpoint.epochs(in: paths.checkpoints).last {
-                    print("checkpoint:  \(paths.checkpoint(epoch: epoch).path)")
+                if let (position, url) = Checkpoint.positions(in: paths.checkpoints).last {
+                    let seconds = Int(trainer.lastCheckpointSeconds)
+                    print("checkpoint:  \(url.path) (\(position), written at \(seconds / 60)m\(String(format: "%02d", seconds % 60))s of training)")
                 }
             }
             print("next:")

@@ -267,3 +267,72 @@ struct TrainingTests {
         #expect(after < before - 0.05, "loss \(before) -> \(after)")
     }
 }
+
+/// A run stopped in the middle of an epoch, as a kill would stop it.
+struct Interruption: Error {}
+
+@Suite("Mid-epoch checkpoints")
+struct MidEpochCheckpointTests {
+    func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rgflow-midepoch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Trains `epochs` epochs of the four toy batches, stopping (throwing) when batch
+    /// `stopBatch` of epoch `stopEpoch` is asked for.
+    static func run(_ trainer: Trainer<Float>, stoppingAt stop: (epoch: Int, batch: Int)? = nil) throws {
+        trainer.printsLogLines = false
+        try trainer.train(batchesPerEpoch: TrainingTests.batches.count, epochBatches: { epoch, first in
+            var index = first
+            return {
+                defer { index += 1 }
+                if let stop, stop == (epoch, index) { throw Interruption() }
+                return index < TrainingTests.batches.count ? TrainingTests.batches[index] : nil
+            }
+        }, writeSamples: { _, _ in })
+    }
+
+    static func options(_ folder: URL) -> TrainingOptions {
+        var options = TrainingTests.options(folder, epochs: 3)
+        options.saveMinutes = 1e-12  // a checkpoint after every batch
+        options.plotEpoch = 1
+        return options
+    }
+
+    @Test("a run interrupted inside an epoch resumes at the next batch and ends bit-identical, every log line once",
+          arguments: ["rnvp", "ar"], [(2, 1), (2, 3), (3, 2)])
+    func interruptedInsideAnEpoch(coupling: String, stop: (epoch: Int, batch: Int)) throws {
+        let configuration = try TrainingTests.configuration(coupling: ComponentSpecification(coupling))
+        let straightFolder = try temporaryFolder(), resumedFolder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: straightFolder); try? FileManager.default.removeItem(at: resumedFolder) }
+        let straight = Trainer<Float>(configuration: configuration, options: Self.options(straightFolder))
+        try Self.run(straight)
+        let first = Trainer<Float>(configuration: configuration, options: Self.options(resumedFolder))
+        #expect(throws: Interruption.self) { try Self.run(first, stoppingAt: stop) }
+        let paths = try #require(first.paths)
+        // The newest checkpoint is the mid-epoch one after the last finished batch; two are kept.
+        let positions = Checkpoint.positions(in: paths.checkpoints).map(\.position)
+        #expect(positions.last == CheckpointPosition(epoch: stop.epoch, batches: stop.batch), "\(positions)")
+        #expect(positions.filter { $0.batches != nil }.count <= 2, "\(positions)")
+        let second = Trainer<Float>(configuration: configuration, options: Self.options(resumedFolder))
+        #expect(try second.resumeFromNewestCheckpoint() == stop.epoch)
+        try Self.run(second)
+        #expect(second.optimizer.step == straight.optimizer.step)
+        for (a, b) in zip(straight.model.namedParameters, second.model.namedParameters) {
+            #expect(a.parameter.value.scalars == b.parameter.value.scalars, "\(a.name) differs after the resume")
+        }
+        for (a, b) in zip(straight.optimizer.secondMoments, second.optimizer.secondMoments) { #expect(a?.scalars == b?.scalars) }
+        // Every batch exactly once, in order, with the same numbers; and the same epoch means.
+        let strip = { (url: URL) in
+            try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ").dropLast().joined(separator: " ") }
+        }
+        #expect(try strip(straight.paths!.log) == strip(paths.log))
+        #expect(straight.history.epochs.map(\.trainBitsPerDimension) == second.history.epochs.map(\.trainBitsPerDimension))
+        // Times continue from the checkpoint: the log's times never go back.
+        let times = try String(contentsOf: paths.log, encoding: .utf8).split(separator: "\n").compactMap { TrainingLogLine(parsing: String($0))?.seconds }
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "\(times)")
+        // The epoch checkpoints supersede the mid-epoch ones before them.
+        #expect(Checkpoint.positions(in: paths.checkpoints).allSatisfy { $0.position.batches == nil || $0.position.epoch > 3 })
+    }
+}

@@ -91,7 +91,14 @@ public final class BatchLoader: Sendable {
     /// Up to `prefetchCount` batches are decoded ahead; dropping the returned value stops
     /// the background work.
     public func batches(epoch: Int) -> EpochBatches {
-        EpochBatches(loader: self, epoch: epoch, order: order(epoch: epoch))
+        batches(epoch: epoch, startingAt: 0)
+    }
+
+    /// The batches of epoch `epoch` from batch `firstBatch` on: the same batches the whole
+    /// epoch would deliver there (resuming in the middle of an epoch).
+    public func batches(epoch: Int, startingAt firstBatch: Int) -> EpochBatches {
+        precondition(firstBatch >= 0, "batches(epoch:startingAt:): negative first batch \(firstBatch)")
+        return EpochBatches(loader: self, epoch: epoch, order: order(epoch: epoch), firstBatch: firstBatch)
     }
 
     /// Decodes the images at `indices` into one `[indices.count, C, L, L]` tensor, or throws

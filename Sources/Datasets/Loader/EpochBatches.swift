@@ -22,17 +22,21 @@ public final class EpochBatches {
     /// The epoch these batches belong to.
     public let epoch: Int
 
-    init(loader: BatchLoader, epoch: Int, order: [Int]) {
+    /// The batches of `epoch` in `order`, from batch `firstBatch` on (a resumed epoch skips
+    /// the batches it already trained on without decoding them).
+    init(loader: BatchLoader, epoch: Int, order: [Int], firstBatch: Int = 0) {
         let batchCount = loader.batchCount
         self.batchCount = batchCount
         self.epoch = epoch
-        let state = PrefetchState()
+        let state = PrefetchState(consumed: firstBatch)
         self.state = state
-        guard batchCount > 0 else { return }
+        nextBatch = firstBatch
+        guard firstBatch < batchCount else { return }
         DispatchQueue.global(qos: .userInitiated).async {
-            for batch in 0..<batchCount {
+            for batch in firstBatch..<batchCount {
                 guard state.waitForRoom(batch: batch, limit: loader.prefetchCount) else { return }
-                let indices = order[(batch * loader.batchSize)..<min(order.count, (batch + 1) * loader.batchSize)]
+                let start = batch * loader.batchSize
+                let indices = order[start..<(start + min(loader.batchSize, order.count - start))]
                 let result = Result { try loader.makeBatch(indices: indices, epoch: epoch) }
                 state.deliver(batch: batch, result)
                 if case .failure = result { return }
@@ -66,8 +70,10 @@ public final class EpochBatches {
 private final class PrefetchState: @unchecked Sendable {
     private let condition = NSCondition()
     private var ready: [Int: Result<Tensor<Float>, Error>] = [:]
-    private var consumed = 0
+    private var consumed: Int
     private var cancelled = false
+
+    init(consumed: Int) { self.consumed = consumed }
 
     /// Waits until fewer than `limit` batches are waiting; false when cancelled.
     func waitForRoom(batch: Int, limit: Int) -> Bool {

@@ -37,6 +37,14 @@ public struct FlowConfiguration: Sendable, Codable, Equatable {
     /// Hidden width per RG layer.
     public var hiddenWidths: [Int]
 
+    /// The largest channel count a configuration accepts (sizes beyond any real use are refused
+    /// before they are allocated).
+    public static let maximumChannels = 1024
+    /// The largest image side.
+    public static let maximumSideLength = 4096
+    /// The largest value of a per-layer list (pairs, residual blocks, hidden layers, width).
+    public static let maximumPerLayerValue = 1 << 16
+
     /// Number of RG layers: 2 (log2(L/K) + 1), two per level.
     public var depth: Int { FlowConfiguration.depth(sideLength: sideLength, kernelSize: kernelSize) }
 
@@ -79,12 +87,15 @@ public struct FlowConfiguration: Sendable, Codable, Equatable {
                  hiddenLayerCounts: [Int], hiddenWidths: [Int]) throws {
         let depth = FlowConfiguration.depth(sideLength: sideLength, kernelSize: kernelSize)
         guard channels > 0 else { throw ConfigurationError("--nchannels must be positive, got \(channels)") }
+        guard channels <= Self.maximumChannels, sideLength <= Self.maximumSideLength else {
+            throw ConfigurationError("--nchannels \(channels) --L \(sideLength): at most \(Self.maximumChannels) channels and side \(Self.maximumSideLength)")
+        }
         guard depth > 0 else {
             throw ConfigurationError("--L \(sideLength) must be --kernel_size \(kernelSize) times a power of two")
         }
         for (flag, values) in [("--nlayers", layerCounts), ("--nresblocks", residualBlockCounts),
                                ("--nmlp", hiddenLayerCounts), ("--nhidden", hiddenWidths)] {
-            guard values.count == depth, values.allSatisfy({ $0 > 0 }) else {
+            guard values.count == depth, values.allSatisfy({ $0 > 0 && $0 <= Self.maximumPerLayerValue }) else {
                 throw ConfigurationError("\(flag) \(values): expected \(depth) positive values (2 per level for \(depth / 2) levels)")
             }
         }
@@ -143,6 +154,9 @@ public struct FlowConfiguration: Sendable, Codable, Equatable {
         let values = try parts.map { part -> Int in
             guard let value = Int(part), value > 0 else {
                 throw ConfigurationError("\(flag) \"\(text)\": \"\(part)\" is not a positive integer")
+            }
+            guard value <= maximumPerLayerValue else {
+                throw ConfigurationError("\(flag) \"\(text)\": \(value) exceeds \(maximumPerLayerValue)")
             }
             return value
         }

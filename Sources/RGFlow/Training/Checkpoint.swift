@@ -4,10 +4,38 @@
 import Foundation
 import Tensor
 
+/// Where in a run a checkpoint was written: after a whole epoch, or after some batches of one.
+public struct CheckpointPosition: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The epoch completed (epoch checkpoints) or in progress (mid-epoch checkpoints), from 1.
+    public var epoch: Int
+    /// Batches of `epoch` already trained, for a mid-epoch checkpoint; nil when the epoch is
+    /// complete.
+    public var batches: Int?
+
+    /// A position.
+    public init(epoch: Int, batches: Int? = nil) {
+        self.epoch = epoch
+        self.batches = batches
+    }
+
+    /// Run order: batches of an epoch before its end.
+    public static func < (lhs: CheckpointPosition, rhs: CheckpointPosition) -> Bool {
+        (lhs.epoch, lhs.batches ?? Int.max) < (rhs.epoch, rhs.batches ?? Int.max)
+    }
+
+    /// `epoch 3` or `epoch 3, batch 117`.
+    public var description: String { batches.map { "epoch \(epoch) after \($0) batches" } ?? "epoch \(epoch)" }
+}
+
 /// What a checkpoint records besides tensors.
 public struct CheckpointInfo: Sendable {
-    /// The last completed epoch.
+    /// The last completed epoch, or for a mid-epoch checkpoint the epoch in progress.
     public var epoch: Int
+    /// Batches of `epoch` trained, for a mid-epoch checkpoint; nil for an epoch checkpoint.
+    public var batchesInEpoch: Int?
+    /// Σ of the per-sample losses and the image count of the epoch so far (mid-epoch), so the
+    /// epoch's mean comes out as in an uninterrupted run.
+    public var epochLoss: (sum: Double, images: Int)
     /// AdamW's step count.
     public var optimizerStep: Int
     /// The network settings.
@@ -33,11 +61,16 @@ public enum Checkpoint {
 
     /// Writes the model and optimiser state of `epoch` to `url`, atomically (temporary file,
     /// flush, rename): a run killed while writing leaves the previous file intact.
+    ///
+    /// - Parameters:
+    ///   - batchesInEpoch: for a mid-epoch checkpoint, the batches of `epoch` trained so far,
+    ///     with `epochLoss` (their per-sample losses' sum and count); nil after a whole epoch.
     public static func save<Scalar: TensorScalar>(model: RGFlowModel<Scalar>, optimizer: AdamW<Scalar>, epoch: Int,
+                                                  batchesInEpoch: Int? = nil, epochLoss: (sum: Double, images: Int) = (0, 0),
                                                   options: TrainingOptions, elapsedSeconds: Double = 0, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var builder = SafetensorsBuilder(metadata: [
+        var metadata = [
             "format": format,
             "epoch": "\(epoch)",
             "optimizer_step": "\(optimizer.step)",
@@ -46,7 +79,13 @@ public enum Checkpoint {
             "configuration": String(decoding: try encoder.encode(model.configuration), as: UTF8.self),
             "options": String(decoding: try encoder.encode(options), as: UTF8.self),
             "rng": "{\"seed\": \(options.seed), \"streams\": \"initialisation: seed; shuffle: (seed, epoch); dequantisation: (seed, epoch, batch); samples: (seed, epoch)\"}",
-        ])
+        ]
+        if let batchesInEpoch {
+            metadata["batches_in_epoch"] = "\(batchesInEpoch)"
+            metadata["epoch_loss_sum"] = "\(epochLoss.sum)"
+            metadata["epoch_images"] = "\(epochLoss.images)"
+        }
+        var builder = SafetensorsBuilder(metadata: metadata)
         try model.addStateDict(to: &builder)
         let names = model.namedParameters.map(\.name)
         for (index, name) in names.enumerated() {
@@ -80,8 +119,14 @@ public enum Checkpoint {
                 throw CheckpointError("\(file.file): metadata \"\(key)\": \(error)")
             }
         }
+        let batches = try file.metadata["batches_in_epoch"].map { text -> Int in
+            guard let value = Int(text), value >= 0 else { throw CheckpointError("\(file.file): batches_in_epoch metadata \"\(text)\" is not a count") }
+            return value
+        }
+        let lossSum = file.metadata["epoch_loss_sum"].flatMap(Double.init) ?? 0
+        let images = file.metadata["epoch_images"].flatMap(Int.init) ?? 0
         return CheckpointInfo(
-            epoch: epoch, optimizerStep: step,
+            epoch: epoch, batchesInEpoch: batches, epochLoss: (lossSum, images), optimizerStep: step,
             configuration: try decode(FlowConfiguration.self, "configuration"),
             options: try decode(TrainingOptions.self, "options"),
             elapsedSeconds: file.metadata["elapsed_seconds"].flatMap(Double.init) ?? 0)
@@ -110,6 +155,21 @@ public enum Checkpoint {
                                   secondMoments: try names.map { try moment(secondMomentPrefix, $0) })
         }
         return info
+    }
+
+    /// Every checkpoint in `folder`, epoch (`{epoch}.safetensors`) and mid-epoch
+    /// (`epoch{e}_batch{b}.safetensors`), in run order.
+    public static func positions(in folder: URL) -> [(position: CheckpointPosition, url: URL)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.compactMap { name -> (CheckpointPosition, URL)? in
+            guard name.hasSuffix(".safetensors"), !name.hasPrefix(".") else { return nil }
+            let stem = name.dropLast(".safetensors".count)
+            if let epoch = Int(stem), epoch > 0 { return (CheckpointPosition(epoch: epoch), folder.appendingPathComponent(name)) }
+            let parts = stem.split(separator: "_")
+            guard parts.count == 2, parts[0].hasPrefix("epoch"), parts[1].hasPrefix("batch"),
+                  let epoch = Int(parts[0].dropFirst(5)), let batches = Int(parts[1].dropFirst(5)), epoch > 0, batches >= 0 else { return nil }
+            return (CheckpointPosition(epoch: epoch, batches: batches), folder.appendingPathComponent(name))
+        }.sorted { $0.0 < $1.0 }
     }
 
     /// Epochs with a checkpoint in `folder` (files named `{epoch}.safetensors`; temporary

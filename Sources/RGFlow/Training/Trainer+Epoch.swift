@@ -20,8 +20,10 @@ extension Trainer {
             let url = paths.checkpoint(epoch: epoch)
             try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, options: options, elapsedSeconds: elapsed, to: url)
             Checkpoint.rotate(in: paths, savedEpoch: epoch, saveEpoch: options.saveEpoch, keepEpoch: options.keepEpoch)
+            removeMidEpochCheckpoints(before: CheckpointPosition(epoch: epoch))
+            lastCheckpointSeconds = elapsed
             record.checkpoint = paths.relative(url)
-            onEvent?(.checkpointSaved(url))
+            onEvent?(.checkpointSaved(url, elapsedSeconds: elapsed))
         }
         if options.plotEpoch > 0 && epoch % options.plotEpoch == 0 {
             try AtomicFile.makeFolder(paths.samples)
@@ -52,6 +54,30 @@ extension Trainer {
         history.epochs.append(record)
         try history.write(to: paths.history)
         try writeReport(batchesPerEpoch: batchesPerEpoch)
+    }
+
+    /// Writes the mid-epoch checkpoint after `batches` batches of `epoch` and keeps only the
+    /// newest two mid-epoch checkpoints.
+    func saveMidEpoch(epoch: Int, batches: Int, epochLoss: (sum: Double, images: Int), elapsed: Double) throws {
+        guard let paths else { return }
+        if let name = firstNonFiniteParameter {
+            throw TrainingError("epoch \(epoch) batch \(batches - 1): parameter \(name) is not finite; not saving it; stopping, \(checkpointNote)")
+        }
+        let url = paths.checkpoint(epoch: epoch, batches: batches)
+        try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch, batchesInEpoch: batches, epochLoss: epochLoss,
+                            options: options, elapsedSeconds: elapsed, to: url)
+        lastCheckpointSeconds = elapsed
+        let midEpoch = Checkpoint.positions(in: paths.checkpoints).filter { $0.position.batches != nil }
+        for (_, old) in midEpoch.dropLast(2) { try? FileManager.default.removeItem(at: old) }
+        onEvent?(.checkpointSaved(url, elapsedSeconds: elapsed))
+    }
+
+    /// Deletes the mid-epoch checkpoints before `position` (an epoch checkpoint supersedes them).
+    func removeMidEpochCheckpoints(before position: CheckpointPosition) {
+        guard let paths else { return }
+        for (old, url) in Checkpoint.positions(in: paths.checkpoints) where old.batches != nil && old < position {
+            try? FileManager.default.removeItem(at: url)
+        }
     }
 
     /// Bits/dim of the batches (no gradients), dequantised with the same noise every time, so

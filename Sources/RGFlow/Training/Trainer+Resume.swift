@@ -1,6 +1,6 @@
-// Resuming a run so that its interruption leaves no trace: stray temporaries removed, an
-// unreadable newest checkpoint set aside, the rotation completed, the log cut back to the
-// checkpoint, the elapsed time continued.
+// Resuming a run so that its interruption leaves no trace: from the newest checkpoint, epoch
+// or mid-epoch; stray temporaries removed, an unreadable newest checkpoint set aside, the
+// rotation completed, the log cut back to the checkpoint, the elapsed time continued.
 
 import Foundation
 import Tensor
@@ -16,7 +16,8 @@ extension Trainer {
     /// checkpoint of another network is an error, not a reason to start over. The log loses the
     /// lines written after the checkpoint (the epoch that is now redone), and the history too.
     ///
-    /// - Returns: the epoch resumed from, or nil for a fresh start.
+    /// - Returns: the epoch of the checkpoint resumed from (for a mid-epoch checkpoint, the
+    ///   epoch in progress), or nil for a fresh start.
     @discardableResult
     public func resumeFromNewestCheckpoint() throws -> Int? {
         guard let paths else { return nil }
@@ -24,9 +25,8 @@ extension Trainer {
         for folder in [paths.prefix.deletingLastPathComponent(), paths.checkpoints, paths.samples] {
             removed += try SafetensorsBuilder.removeStaleTemporaries(in: folder)
         }
-        var resumed: (epoch: Int, url: URL)?
-        for epoch in Checkpoint.epochs(in: paths.checkpoints).reversed() {
-            let url = paths.checkpoint(epoch: epoch)
+        var resumed: (position: CheckpointPosition, url: URL)?
+        for (position, url) in Checkpoint.positions(in: paths.checkpoints).reversed() {
             let file: Safetensors
             do {
                 file = try Safetensors(contentsOf: url)
@@ -38,38 +38,52 @@ extension Trainer {
                 continue
             }
             let info = try Checkpoint.load(file, into: model, optimizer: optimizer)
-            completedEpochs = info.epoch
+            completedEpochs = info.batchesInEpoch == nil ? info.epoch : info.epoch - 1
+            resumedBatches = info.batchesInEpoch ?? 0
+            resumedEpochLoss = info.batchesInEpoch == nil ? (0, 0) : info.epochLoss
             elapsedBeforeStart = info.elapsedSeconds
-            resumed = (info.epoch, url)
+            lastCheckpointSeconds = info.elapsedSeconds
+            resumed = (position, url)
             break
         }
         guard let resumed else {
             if !removed.isEmpty { onEvent?(.cleanedUp(removed: removed, logLinesDropped: 0)) }
             return nil
         }
-        // A kill between a save and its rotation leaves a checkpoint the reference's rotation
-        // deletes: only multiples of keep_epoch outlive the newest.
-        for epoch in Checkpoint.epochs(in: paths.checkpoints) where epoch != resumed.epoch {
-            guard options.keepEpoch <= 0 || epoch % options.keepEpoch != 0 || epoch > resumed.epoch else { continue }
-            let url = paths.checkpoint(epoch: epoch)
-            try? FileManager.default.removeItem(at: url)
-            removed.append(url)
+        // A kill between a save and its rotation leaves checkpoints the rotation deletes: of the
+        // epoch checkpoints before the newest, only multiples of keep_epoch stay; mid-epoch ones
+        // stay only after the newest epoch checkpoint, the newest two of them.
+        let all = Checkpoint.positions(in: paths.checkpoints)
+        let newestEpoch = all.last { $0.position.batches == nil }?.position
+        for (position, url) in all where position != resumed.position {
+            let keep: Bool
+            if position.batches == nil {
+                keep = position == newestEpoch || (options.keepEpoch > 0 && position.epoch % options.keepEpoch == 0)
+            } else {
+                let later = all.filter { $0.position.batches != nil && $0.position > position }.count
+                keep = (newestEpoch.map { position > $0 } ?? true) && later < 2
+            }
+            if !keep {
+                try? FileManager.default.removeItem(at: url)
+                removed.append(url)
+            }
         }
-        let dropped = try truncateLog(after: resumed.epoch)
+        let dropped = try truncateLog(after: resumed.position)
         history = RunHistory.load(from: paths.history)
-        history.epochs.removeAll { $0.epoch > resumed.epoch }
+        history.epochs.removeAll { $0.epoch > completedEpochs }
         if !removed.isEmpty || dropped > 0 { onEvent?(.cleanedUp(removed: removed, logLinesDropped: dropped)) }
-        onEvent?(.resumed(epoch: resumed.epoch, from: resumed.url))
-        return resumed.epoch
+        onEvent?(.resumed(from: resumed.position, url: resumed.url))
+        return resumed.position.epoch
     }
 
-    /// Removes the log lines of epochs after `epoch` (written before a kill, redone now), so no
-    /// line repeats. Returns how many were dropped.
-    func truncateLog(after epoch: Int) throws -> Int {
+    /// Removes the log lines after `position` (written before a kill, redone now), so every
+    /// batch appears exactly once. Returns how many were dropped.
+    func truncateLog(after position: CheckpointPosition) throws -> Int {
         guard let paths, let text = try? String(contentsOf: paths.log, encoding: .utf8) else { return 0 }
         var kept: [Substring] = [], dropped = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            if let parsed = TrainingLogLine(parsing: String(line)), parsed.epoch > epoch {
+            if let parsed = TrainingLogLine(parsing: String(line)),
+               parsed.epoch > position.epoch || (parsed.epoch == position.epoch && parsed.batch >= (position.batches ?? Int.max)) {
                 dropped += 1
             } else {
                 kept.append(line)

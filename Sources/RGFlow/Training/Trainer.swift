@@ -12,8 +12,8 @@ public enum TrainingEvent: Sendable {
     case batch(TrainingLogLine, batchesPerEpoch: Int, imagesPerSecond: Double)
     /// An epoch finished, with its mean bits per dimension.
     case epochFinished(epoch: Int, bitsPerDimension: Double, seconds: Double)
-    /// A checkpoint was written.
-    case checkpointSaved(URL)
+    /// A checkpoint was written, at this many seconds of training.
+    case checkpointSaved(URL, elapsedSeconds: Double)
     /// A sample grid was written.
     case samplesWritten(URL)
     /// The test split was evaluated after an epoch.
@@ -21,7 +21,7 @@ public enum TrainingEvent: Sendable {
     /// Samples were scored after an epoch.
     case scored(epoch: Int, temperature: Double, score: Double)
     /// The run continued from a checkpoint.
-    case resumed(epoch: Int, from: URL)
+    case resumed(from: CheckpointPosition, url: URL)
     /// At resume, files a killed run left behind were removed (temporaries, checkpoints the
     /// rotation should have deleted) and the log was cut back to the checkpoint.
     case cleanedUp(removed: [URL], logLinesDropped: Int)
@@ -72,6 +72,12 @@ public final class Trainer<Scalar: TensorScalar> {
     public internal(set) var history = RunHistory()
     /// Seconds trained before this process (restored on resume), so log times continue.
     var elapsedBeforeStart = 0.0
+    /// Batches of epoch `completedEpochs + 1` already trained (a mid-epoch resume).
+    var resumedBatches = 0
+    /// Their per-sample losses' sum and count.
+    var resumedEpochLoss: (sum: Double, images: Int) = (0, 0)
+    /// Training seconds at the last checkpoint of any kind (for `saveMinutes`).
+    public internal(set) var lastCheckpointSeconds = 0.0
 
     /// A fresh model and optimiser for `configuration`, initialised from `options.seed`.
     public init(configuration: FlowConfiguration, options: TrainingOptions) {
@@ -114,25 +120,46 @@ public final class Trainer<Scalar: TensorScalar> {
         return values
     }
 
+    /// Trains until `options.epochs` epochs are complete; see
+    /// ``train(batchesPerEpoch:epochBatches:writeSamples:)-(_,(Int,Int)->_,_)``. An epoch resumed
+    /// in the middle skips its first batches by drawing and dropping them.
+    public func train(batchesPerEpoch: Int, epochBatches: (Int) -> () throws -> Tensor<Float>?,
+                      writeSamples: (Tensor<Float>, URL) throws -> Void) throws {
+        try train(batchesPerEpoch: batchesPerEpoch, epochBatches: { epoch, first in
+            let next = epochBatches(epoch)
+            for _ in 0..<first { _ = try next() }
+            return next
+        }, writeSamples: writeSamples)
+    }
+
     /// Trains until `options.epochs` epochs are complete.
+    ///
+    /// Every `options.saveMinutes` minutes of training a mid-epoch checkpoint is written at the
+    /// next batch boundary (`epoch{e}_batch{b}.safetensors`, the newest two kept), so a killed
+    /// run loses at most those minutes; epoch checkpoints follow `saveEpoch`/`keepEpoch` as the
+    /// reference's.
     ///
     /// - Parameters:
     ///   - batchesPerEpoch: the number of batches each epoch yields.
-    ///   - epochBatches: returns, for an epoch, a function yielding its batches `[B, C, L, L]`
-    ///     of pixels in [0, 1] (nil at the end).
+    ///   - epochBatches: returns, for an epoch and the first batch wanted (not 0 when the epoch
+    ///     resumes in the middle), a function yielding the batches `[B, C, L, L]` of pixels in
+    ///     [0, 1] from there on (nil at the end).
     ///   - writeSamples: writes a grid of sample images `[N, C, L, L]` in [0, 1] to a file.
-    public func train(batchesPerEpoch: Int, epochBatches: (Int) -> () throws -> Tensor<Float>?,
+    public func train(batchesPerEpoch: Int, epochBatches: (_ epoch: Int, _ firstBatch: Int) throws -> () throws -> Tensor<Float>?,
                       writeSamples: (Tensor<Float>, URL) throws -> Void) throws {
         let log = try paths.map { try LogFile(url: $0.log) }
         let start = DispatchTime.now().uptimeNanoseconds
         let before = elapsedBeforeStart
         func elapsed() -> Double { before + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let totalSteps = options.epochs * batchesPerEpoch
+        lastCheckpointSeconds = before
         while completedEpochs < options.epochs {
             let epoch = completedEpochs + 1
-            let next = epochBatches(epoch)
-            var batch = 0
-            var epochLoss = 0.0, epochImages = 0
+            var batch = resumedBatches
+            var (epochLoss, epochImages) = resumedEpochLoss
+            resumedBatches = 0
+            resumedEpochLoss = (0, 0)
+            let next = try epochBatches(epoch, batch)
             let epochStart = elapsed()
             while let pixels = try next() {
                 let batchStart = elapsed()
@@ -152,6 +179,9 @@ public final class Trainer<Scalar: TensorScalar> {
                 onEvent?(.batch(line, batchesPerEpoch: batchesPerEpoch,
                                 imagesPerSecond: Double(losses.count) / Swift.max(elapsed() - batchStart, 1e-9)))
                 batch += 1
+                if options.saveMinutes > 0, batch < batchesPerEpoch, elapsed() - lastCheckpointSeconds >= options.saveMinutes * 60 {
+                    try saveMidEpoch(epoch: epoch, batches: batch, epochLoss: (epochLoss, epochImages), elapsed: elapsed())
+                }
             }
             completedEpochs = epoch
             let epochBPD = (epochLoss / Double(Swift.max(epochImages, 1)) + Foundation.log(256)) / Foundation.log(2)

@@ -46,6 +46,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var evaluationSize = 0
     /// The temperatures of the per-epoch sample grids (`--plot_temperatures`).
     public var plotTemperatures: [Double] = [1]
+    /// Minutes of training between mid-epoch checkpoints, 0 for none (`--save_minutes`).
+    public var saveMinutes = 10.0
 
     /// Default options (the paper's, as the reference's flags).
     public init() {}
@@ -53,7 +55,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case data, dataPath, batchSize, learningRate, weightDecay, epochs, clipGradient, printStep, saveEpoch, keepEpoch
         case plotEpoch, outDirectory, outInfix, seed, trainSize, dtype, recomputeSubnets, schedule, evaluationSize
-        case plotTemperatures
+        case plotTemperatures, saveMinutes
     }
 
     /// Decodes stored options; keys an older checkpoint lacks take their defaults.
@@ -83,6 +85,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         schedule = try read(.schedule, defaults.schedule)
         evaluationSize = try read(.evaluationSize, defaults.evaluationSize)
         plotTemperatures = try read(.plotTemperatures, defaults.plotTemperatures)
+        saveMinutes = try read(.saveMinutes, defaults.saveMinutes)
     }
 
     /// `{out_dir}/{data}/{network}/out{infix}`: the prefix of the log file, the checkpoint
@@ -112,6 +115,16 @@ public struct RunPaths: Sendable {
 
     /// The checkpoint of `epoch`.
     public func checkpoint(epoch: Int) -> URL { checkpoints.appendingPathComponent("\(epoch).safetensors") }
+
+    /// The mid-epoch checkpoint after `batches` batches of `epoch`.
+    public func checkpoint(epoch: Int, batches: Int) -> URL {
+        checkpoints.appendingPathComponent("epoch\(epoch)_batch\(batches).safetensors")
+    }
+
+    /// The checkpoint at `position`.
+    public func checkpoint(at position: CheckpointPosition) -> URL {
+        position.batches.map { checkpoint(epoch: position.epoch, batches: $0) } ?? checkpoint(epoch: position.epoch)
+    }
 
     /// The sample plot of `epoch` at temperature 1 (the reference's name).
     public func samplePlot(epoch: Int) -> URL { samples.appendingPathComponent("epoch\(epoch).png") }
