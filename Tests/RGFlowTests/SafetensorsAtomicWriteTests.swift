@@ -78,14 +78,27 @@ struct SafetensorsAtomicWriteTests {
         #expect(try contents(of: folder).isEmpty)
     }
 
-    @Test(.enabled(if: getuid() != 0, "root ignores directory permissions, so a read-only directory cannot make the write fail"))
+    /// A directory that refuses the write keeps the old file whole. As a normal user the folder
+    /// is made read-only by its permissions; root ignores those, so as root the folder is a
+    /// tmpfs remounted read-only instead.
+    @Test(.enabled(if: getuid() != 0 || ScratchFileSystem.isAvailable,
+                   "running as root without mount(8): neither permissions nor a read-only mount can refuse the write"))
     func readOnlyDirectoryKeepsTheOldFile() throws {
         let (folder, file, oldBytes) = try folderWithCheckpoint()
+        var mounted = false
         defer {
+            if mounted { ScratchFileSystem.unmount(folder) }
             try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
             try? FileManager.default.removeItem(at: folder)
         }
-        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder.path)
+        if getuid() == 0 {
+            try #require(ScratchFileSystem.mount(at: folder, kilobytes: 256))
+            mounted = true
+            try oldBytes.write(to: file)
+            try #require(ScratchFileSystem.mount(["mount", "-o", "remount,ro", folder.path]))
+        } else {
+            try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder.path)
+        }
         let error = #expect(throws: SafetensorsError.self) { try newBuilder().write(to: file) }
         #expect(error?.kind == .writeFailed)
         #expect(try Data(contentsOf: file) == oldBytes)
