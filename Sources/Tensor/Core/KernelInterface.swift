@@ -25,6 +25,14 @@ public struct ScalarKernels<Scalar: TensorScalar>: Sendable {
                                UnsafePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void
     let fillRandom: @Sendable (UnsafeMutablePointer<Scalar>, Int, _ key: UInt64, _ start: UInt64,
                                RandomDistribution) -> Void
+    /// Fused Swish backward over `[rows, columns]`: g, x, β, optional residual → dx, dβ, Σdx.
+    let swishBackward: @Sendable (_ rows: Int, _ columns: Int, UnsafePointer<Scalar>, UnsafePointer<Scalar>,
+                                  UnsafePointer<Scalar>, UnsafePointer<Scalar>?, UnsafeMutablePointer<Scalar>,
+                                  UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>?) -> Void
+    /// Fused backward of tanh(x g) or x g over `[rows, columns]`: upstream, x, y, g → dx, dg.
+    let scaleBackward: @Sendable (_ rows: Int, _ columns: Int, UnsafePointer<Scalar>, UnsafePointer<Scalar>,
+                                  UnsafePointer<Scalar>, UnsafePointer<Scalar>, Bool, UnsafeMutablePointer<Scalar>,
+                                  UnsafeMutablePointer<Scalar>) -> Void
 }
 
 /// Unary elementwise operations with a vector kernel.

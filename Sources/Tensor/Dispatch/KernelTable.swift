@@ -21,7 +21,15 @@ extension ScalarKernels {
                 IndexKernels.scatterAdd(rows: rows, destinationRowLength: length, table: table,
                                         from: source, to: destination)
             },
-            fillRandom: { RandomKernels.fill($0, count: $1, key: $2, start: $3, distribution: $4) }
+            fillRandom: { RandomKernels.fill($0, count: $1, key: $2, start: $3, distribution: $4) },
+            swishBackward: { rows, columns, g, x, beta, residual, dx, dbeta, dxSums in
+                FusedKernels.swishBackward(V.self, rows: rows, columns: columns, g: g, x: x, beta: beta, residual: residual,
+                                           dx: dx, dbeta: dbeta, dxSums: dxSums)
+            },
+            scaleBackward: { rows, columns, upstream, x, output, scale, tanh, dx, dscale in
+                FusedKernels.scaleBackward(V.self, rows: rows, columns: columns, upstream: upstream, x: x, output: output,
+                                           scale: scale, appliesTanh: tanh, dx: dx, dscale: dscale)
+            }
         )
     }
 }

@@ -40,3 +40,43 @@ extension Tensor {
         upstream.combining(x, beta, .swishBetaGradient, name: "swishBetaGradient")
     }
 }
+
+extension Tensor {
+    /// Swish's backward in one pass over contiguous-able `[rows, columns]` tensors, with β
+    /// `[columns]`: dx = g·(σ + βx σ(1 - σ)) (+ `residual`), dβ = Σ_rows g·x² σ(1 - σ), and with
+    /// `columnSumOfInput` also Σ_rows dx. Equal bit for bit to `swishInputGradient` (plus the
+    /// residual), `swishBetaGradient(...).sum(axes: [0])` and `dx.sum(axes: [0])`.
+    @_spi(AutogradKernels) public static func swishBackward(upstream g: Tensor, input x: Tensor, beta: Tensor,
+                                                          residual: Tensor? = nil, columnSumOfInput: Bool = false)
+        -> (input: Tensor, beta: Tensor, inputColumnSum: Tensor?) {
+        precondition(g.rank == 2 && x.shape == g.shape && beta.shape == [g.shape[1]] && (residual?.shape ?? g.shape) == g.shape,
+                     "swishBackward: upstream \(g.shape), input \(x.shape), beta \(beta.shape)")
+        let (rows, columns) = (g.shape[0], g.shape[1])
+        let g = g.contiguous(), x = x.contiguous(), beta = beta.contiguous(), residual = residual?.contiguous()
+        let dx = Tensor(uninitializedShape: g.shape), dbeta = Tensor(uninitializedShape: [columns])
+        let sums = columnSumOfInput ? Tensor(uninitializedShape: [columns]) : nil
+        withExtendedLifetime((g, x, beta, residual)) {
+            Scalar.kernels.swishBackward(rows, columns, UnsafePointer(g.basePointer), UnsafePointer(x.basePointer),
+                                         UnsafePointer(beta.basePointer), residual.map { UnsafePointer($0.basePointer) },
+                                         dx.basePointer, dbeta.basePointer, sums?.basePointer)
+        }
+        return (dx, dbeta, sums)
+    }
+
+    /// The backward of y = tanh(x·g) (or y = x·g) for x `[rows, columns]`, g `[columns]`, from
+    /// the output y, in one pass: t = upstream·(1 - y²) (or upstream), dx = t·g, dg = Σ_rows t·x.
+    @_spi(AutogradKernels) public static func scaleBackward(upstream: Tensor, input x: Tensor, output y: Tensor, scale g: Tensor,
+                                                          appliesTanh: Bool) -> (input: Tensor, scale: Tensor) {
+        precondition(upstream.rank == 2 && x.shape == upstream.shape && y.shape == upstream.shape && g.shape == [upstream.shape[1]],
+                     "scaleBackward: upstream \(upstream.shape), input \(x.shape), output \(y.shape), scale \(g.shape)")
+        let (rows, columns) = (upstream.shape[0], upstream.shape[1])
+        let upstream = upstream.contiguous(), x = x.contiguous(), y = y.contiguous(), g = g.contiguous()
+        let dx = Tensor(uninitializedShape: upstream.shape), dg = Tensor(uninitializedShape: [columns])
+        withExtendedLifetime((upstream, x, y, g)) {
+            Scalar.kernels.scaleBackward(rows, columns, UnsafePointer(upstream.basePointer), UnsafePointer(x.basePointer),
+                                         UnsafePointer(y.basePointer), UnsafePointer(g.basePointer), appliesTanh,
+                                         dx.basePointer, dg.basePointer)
+        }
+        return (dx, dg)
+    }
+}
