@@ -27,6 +27,22 @@ public struct MERALayerPattern: Sendable, Equatable {
     /// The number of blocks n².
     public var blockCount: Int { blocksPerSide * blocksPerSide }
 
+    /// The same positions over `[C, L, L]`, block-major: shape `[blocks, C, K, K]`, position
+    /// `c L² + table position`. Gathering with it gives a layer's `[batch, blocks, C, K, K]`
+    /// directly, so the coupling's `[batch · blocks, C·K·K]` rows need no transposing copy.
+    public func blockMajorTable(channels: Int) -> IndexTable {
+        let perBlock = kernelSize * kernelSize, plane = sideLength * sideLength
+        var positions: [Int] = []
+        positions.reserveCapacity(blockCount * channels * perBlock)
+        for block in 0..<blockCount {
+            for channel in 0..<channels {
+                for k in 0..<perBlock { positions.append(channel * plane + Int(table.positions[block * perBlock + k])) }
+            }
+        }
+        return IndexTable(shape: [blockCount, channels, kernelSize, kernelSize], positions: positions,
+                          sourceCount: channels * plane)
+    }
+
     /// The pattern of RG layer `layer` (two per level: layer 2l has offset 0, 2l + 1 offset s/2).
     public init(layer: Int, sideLength: Int, kernelSize: Int) {
         let level = layer / 2

@@ -19,6 +19,8 @@ public final class RGFlowNetwork<Scalar: TensorScalar>: Bijector {
     public let couplings: [any Coupling<Scalar>]
     /// The pixel pattern of each RG layer.
     public let patterns: [MERALayerPattern]
+    /// Each layer's pattern over `[C, L, L]`, block-major (``MERALayerPattern/blockMajorTable(channels:)``).
+    let blockTables: [IndexTable]
 
     /// Builds the network with the reference's seeded initialisation: layer by layer, each
     /// coupling from the registry entry the configuration names.
@@ -30,6 +32,7 @@ public final class RGFlowNetwork<Scalar: TensorScalar>: Bijector {
         patterns = (0..<configuration.depth).map {
             MERALayerPattern(layer: $0, sideLength: configuration.sideLength, kernelSize: configuration.kernelSize)
         }
+        blockTables = patterns.map { $0.blockMajorTable(channels: configuration.channels) }
     }
 
     /// Whether every coupling recomputes its subnet activations in backward (less memory, one
@@ -45,12 +48,11 @@ public final class RGFlowNetwork<Scalar: TensorScalar>: Bijector {
         let batch = x.shape[0], channels = x.shape[1], k = pattern.kernelSize, blocks = pattern.blockCount
         precondition(x.shape == [batch, configuration.channels, configuration.sideLength, configuration.sideLength],
                      "RGFlowNetwork: input of shape \(x.shape), expected [batch, \(configuration.channels), \(configuration.sideLength), \(configuration.sideLength)]")
-        // [B, C, blocks, K, K] -> [B, blocks, C, K, K] -> [B·blocks, C, K, K]
-        let gathered = x.gathered(trailingAxes: 2, pattern.table)
-            .permuted([0, 2, 1, 3, 4]).reshaped([batch * blocks, channels, k, k])
+        // [B, C·L·L] -> [B, blocks, C, K, K] -> [B·blocks, C, K, K], no copy but the gather.
+        let gathered = x.gathered(trailingAxes: 3, blockTables[layer]).reshaped([batch * blocks, channels, k, k])
         let (coupled, logDet) = inverting ? couplings[layer].inverse(gathered) : couplings[layer].forward(gathered)
-        let back = coupled.reshaped([batch, blocks, channels, k, k]).permuted([0, 2, 1, 3, 4])
-        let output = x.scattering(back, trailingAxes: 2, pattern.table)
+        let back = coupled.reshaped([batch, blocks, channels, k, k])
+        let output = x.scattering(back, trailingAxes: 3, blockTables[layer])
         ActivationProbe.report("RG layer \(layer) (level \(pattern.level))", input: x.value, output: output.value)
         return (output, logDet.reshaped([batch, blocks]).sum(axes: [1]))
     }
