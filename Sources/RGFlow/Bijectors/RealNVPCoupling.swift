@@ -2,7 +2,7 @@
 
 import Autograd
 import Foundation
-import Tensor
+@_spi(AutogradKernels) import Tensor
 
 /// Affine coupling on blocks `[N, C, K, K]` with checkerboard masks: for each of its pairs of
 /// networks (s_k, t_k), two half-steps, first with (mask, inv) = (left, right), then
@@ -64,13 +64,19 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Coupling {
                           inverting: Bool) -> (Variable<Scalar>, Variable<Scalar>) {
         let (mask, inverseMask) = conditioningOnLeft ? (leftFlat, rightFlat) : (rightFlat, leftFlat)
         let conditioner = x * mask
-        let s = evaluate(scaleNetworks[pair], conditioner) * inverseMask
-        let t = evaluate(translationNetworks[pair], conditioner) * inverseMask
-        let transformed = inverting ? (x - t) * (-s).exp() : x * s.exp() + t
-        let output = conditioner + transformed * inverseMask
+        let s = evaluate(scaleNetworks[pair], conditioner)
+        let t = evaluate(translationNetworks[pair], conditioner)
+        // m ⊙ x + inv ⊙ (x ⊙ e^s + t) (or its inverse) in one fused pass each way; the tape's
+        // version made eight passes forward and as many backward.
+        let value = Tensor.affineCoupling(x.value, scale: s.value, shift: t.value, conditioning: mask, inverting: inverting)
+        let output = Variable.custom([x, s, t], value: value) { g in
+            let (dx, ds, dt) = Tensor.affineCouplingBackward(upstream: g, x.value, scale: s.value, shift: t.value,
+                                                             conditioning: mask, inverting: inverting)
+            return [dx, ds, dt]
+        }
         ActivationProbe.report("pair \(pair), the half with the \(conditioningOnLeft ? "left" : "right") positions held", self,
                                input: x.value, output: output.value)
-        return (output, s.sum(axes: [1]))
+        return (output, (s * inverseMask).sum(axes: [1]))
     }
 
     /// Transforms blocks `[N, C, K, K]`; logDet `[N]`.

@@ -29,6 +29,14 @@ public struct ScalarKernels<Scalar: TensorScalar>: Sendable {
     let swishBackward: @Sendable (_ rows: Int, _ columns: Int, UnsafePointer<Scalar>, UnsafePointer<Scalar>,
                                   UnsafePointer<Scalar>, UnsafePointer<Scalar>?, UnsafeMutablePointer<Scalar>,
                                   UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>?) -> Void
+    /// An affine coupling half-step over `[rows, columns]`: x, s, t, mask, inverting → y.
+    let affineCoupling: @Sendable (_ rows: Int, _ columns: Int, UnsafePointer<Scalar>, UnsafePointer<Scalar>,
+                                   UnsafePointer<Scalar>, UnsafePointer<Scalar>, Bool, UnsafeMutablePointer<Scalar>) -> Void
+    /// Its backward: g, x, s, t, mask, inverting → dx, ds, dt.
+    let affineCouplingBackward: @Sendable (_ rows: Int, _ columns: Int, UnsafePointer<Scalar>, UnsafePointer<Scalar>,
+                                           UnsafePointer<Scalar>, UnsafePointer<Scalar>, UnsafePointer<Scalar>, Bool,
+                                           UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>,
+                                           UnsafeMutablePointer<Scalar>) -> Void
     /// Fused backward of tanh(x g) or x g over `[rows, columns]`: upstream, x, y, g → dx, dg.
     let scaleBackward: @Sendable (_ rows: Int, _ columns: Int, UnsafePointer<Scalar>, UnsafePointer<Scalar>,
                                   UnsafePointer<Scalar>, UnsafePointer<Scalar>, Bool, UnsafeMutablePointer<Scalar>,

@@ -26,6 +26,14 @@ extension ScalarKernels {
                 FusedKernels.swishBackward(V.self, rows: rows, columns: columns, g: g, x: x, beta: beta, residual: residual,
                                            dx: dx, dbeta: dbeta, dxSums: dxSums)
             },
+            affineCoupling: { rows, columns, x, s, t, mask, inverting, output in
+                FusedKernels.affineCoupling(V.self, rows: rows, columns: columns, x: x, s: s, t: t, mask: mask,
+                                            inverting: inverting, output: output)
+            },
+            affineCouplingBackward: { rows, columns, g, x, s, t, mask, inverting, dx, ds, dt in
+                FusedKernels.affineCouplingBackward(V.self, rows: rows, columns: columns, g: g, x: x, s: s, t: t, mask: mask,
+                                                    inverting: inverting, dx: dx, ds: ds, dt: dt)
+            },
             scaleBackward: { rows, columns, upstream, x, output, scale, tanh, dx, dscale in
                 FusedKernels.scaleBackward(V.self, rows: rows, columns: columns, upstream: upstream, x: x, output: output,
                                            scale: scale, appliesTanh: tanh, dx: dx, dscale: dscale)

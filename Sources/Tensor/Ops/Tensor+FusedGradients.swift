@@ -80,3 +80,37 @@ extension Tensor {
         return (dx, dg)
     }
 }
+
+extension Tensor {
+    /// One affine coupling half-step in one pass over `[rows, columns]` x, s, t with the 0/1
+    /// conditioning mask `[columns]`: where the mask is 1, y = x; elsewhere y = x e^s + t, or
+    /// with `inverting` y = (x - t) e^(-s).
+    @_spi(AutogradKernels) public static func affineCoupling(_ x: Tensor, scale s: Tensor, shift t: Tensor, conditioning mask: Tensor,
+                                                           inverting: Bool) -> Tensor {
+        precondition(x.rank == 2 && s.shape == x.shape && t.shape == x.shape && mask.shape == [x.shape[1]],
+                     "affineCoupling: x \(x.shape), s \(s.shape), t \(t.shape), mask \(mask.shape)")
+        let x = x.contiguous(), s = s.contiguous(), t = t.contiguous(), mask = mask.contiguous()
+        let output = Tensor(uninitializedShape: x.shape)
+        withExtendedLifetime((x, s, t, mask)) {
+            Scalar.kernels.affineCoupling(x.shape[0], x.shape[1], UnsafePointer(x.basePointer), UnsafePointer(s.basePointer),
+                                          UnsafePointer(t.basePointer), UnsafePointer(mask.basePointer), inverting, output.basePointer)
+        }
+        return output
+    }
+
+    /// The gradients of ``affineCoupling(_:scale:shift:conditioning:inverting:)`` with respect to
+    /// x, s and t, from upstream g, in one pass.
+    @_spi(AutogradKernels) public static func affineCouplingBackward(upstream g: Tensor, _ x: Tensor, scale s: Tensor, shift t: Tensor,
+                                                                   conditioning mask: Tensor, inverting: Bool)
+        -> (x: Tensor, scale: Tensor, shift: Tensor) {
+        let g = g.contiguous(), x = x.contiguous(), s = s.contiguous(), t = t.contiguous(), mask = mask.contiguous()
+        let dx = Tensor(uninitializedShape: x.shape), ds = Tensor(uninitializedShape: x.shape), dt = Tensor(uninitializedShape: x.shape)
+        withExtendedLifetime((g, x, s, t, mask)) {
+            Scalar.kernels.affineCouplingBackward(x.shape[0], x.shape[1], UnsafePointer(g.basePointer), UnsafePointer(x.basePointer),
+                                                  UnsafePointer(s.basePointer), UnsafePointer(t.basePointer),
+                                                  UnsafePointer(mask.basePointer), inverting, dx.basePointer, ds.basePointer,
+                                                  dt.basePointer)
+        }
+        return (dx, ds, dt)
+    }
+}
