@@ -2,8 +2,8 @@
 // computes a gradient and the column sums that go with it in one read of its inputs.
 //
 // Column sums use the column-reduction tree of ReductionKernels (rows summed in blocks of
-// `rowBlock`, blocks paired up), and the work is split over column chunks only, so results
-// never depend on the thread count and equal the unfused kernels' bit for bit.
+// `rowBlock`, blocks paired up), with per-block partial sums, so results never depend on the
+// thread count and equal the unfused kernels' bit for bit.
 
 enum FusedKernels {
     /// Swish's backward on contiguous `[rows, columns]` g and x with β `[columns]`:
@@ -16,22 +16,8 @@ enum FusedKernels {
         beta: UnsafePointer<V.Scalar>, residual: UnsafePointer<V.Scalar>?, dx: UnsafeMutablePointer<V.Scalar>,
         dbeta: UnsafeMutablePointer<V.Scalar>, dxSums: UnsafeMutablePointer<V.Scalar>?
     ) {
-        forEachColumnChunk(V.self, rows: rows, columns: columns) { column, lanes in
-            let b = lanes == V.scalarCount ? V.loadUnaligned(beta + column)
-                : V.loadPartial(beta + column, count: lanes, stride: 1, fill: 0)
-            let (betaSum, dxSum) = tree(rows: 0..<rows, V.self) { row in
-                let offset = row * columns + column
-                let gv: V = load(g + offset, lanes), xv: V = load(x + offset, lanes)
-                // The same expressions as SwishInputGradientFunction and SwishBetaGradientFunction.
-                let s = V.sigmoid(b * xv)
-                var input = gv * (s + b * xv * s * (1 - s))
-                if let residual { input = input + (load(residual + offset, lanes) as V) }
-                store(input, dx + offset, lanes)
-                return (gv * xv * xv * s * (1 - s), input)
-            }
-            store(betaSum, dbeta + column, lanes)
-            if let dxSums { store(dxSum, dxSums + column, lanes) }
-        }
+        columnSums(rows: rows, columns: columns, into: dbeta, dxSums,
+                   SwishBackwardElement<V>(columns: columns, g: g, x: x, beta: beta, residual: residual, dx: dx))
     }
 
     /// The backward of `y = tanh(x g)` (or `y = x g` without tanh) on `[rows, columns]` with
@@ -43,61 +29,74 @@ enum FusedKernels {
         output: UnsafePointer<V.Scalar>, scale: UnsafePointer<V.Scalar>, appliesTanh: Bool,
         dx: UnsafeMutablePointer<V.Scalar>, dscale: UnsafeMutablePointer<V.Scalar>
     ) {
-        forEachColumnChunk(V.self, rows: rows, columns: columns) { column, lanes in
-            let gv = lanes == V.scalarCount ? V.loadUnaligned(scale + column)
-                : V.loadPartial(scale + column, count: lanes, stride: 1, fill: 0)
-            let (scaleSum, _) = tree(rows: 0..<rows, V.self) { row in
-                let offset = row * columns + column
-                var t: V = load(upstream + offset, lanes)
-                if appliesTanh {
-                    let y: V = load(output + offset, lanes)
-                    t = t * (1 - y * y)
-                }
-                store(t * gv, dx + offset, lanes)
-                return (t * (load(x + offset, lanes) as V), V(repeating: 0))
-            }
-            store(scaleSum, dscale + column, lanes)
-        }
+        columnSums(rows: rows, columns: columns, into: dscale, nil,
+                   ScaleBackwardElement<V>(columns: columns, upstream: upstream, x: x, output: output, scale: scale,
+                                           appliesTanh: appliesTanh, dx: dx))
     }
 
     // MARK: - Shared loops
 
-    /// Runs `body(firstColumn, lanes)` for every chunk of one vector's width, split over threads.
-    @inline(__always)
-    static func forEachColumnChunk<V: FloatVector>(_: V.Type, rows: Int, columns: Int, _ body: (Int, Int) -> Void) {
-        let width = V.scalarCount
-        let chunks = (columns + width - 1) / width
-        Parallelism.forEachChunk(of: chunks, minimumChunk: max(1, (1 << 15) / max(rows * width, 1))) { range in
-            for chunk in range {
-                let column = chunk * width
-                body(column, min(width, columns - column))
+    /// Runs `element.values(row:column:lanes:)` over `[rows, columns]` row by row (rows split over
+    /// threads in blocks of `ReductionKernels.rowBlock`) and sums its two results per column
+    /// into `first` and `second` with the column-reduction tree: each block's rows summed in
+    /// order from zero, blocks combined pairwise. The same tree as `ReductionKernels
+    /// .reduceColumns`, so the sums equal a separate reduction bit for bit whatever the thread
+    /// count.
+    static func columnSums<E: ColumnSumElement>(
+        rows: Int, columns: Int, into first: UnsafeMutablePointer<E.V.Scalar>,
+        _ second: UnsafeMutablePointer<E.V.Scalar>?, _ element: E
+    ) {
+        typealias V = E.V
+        let width = V.scalarCount, block = ReductionKernels.rowBlock
+        let blocks = max(1, (rows + block - 1) / block)
+        let partial = UnsafeMutablePointer<V.Scalar>.allocate(capacity: 2 * blocks * columns)
+        defer { partial.deallocate() }
+        let firstPartial = partial, secondPartial = partial + blocks * columns
+        Parallelism.forEachChunk(of: blocks, minimumChunk: max(1, (1 << 14) / max(block * columns, 1))) { range in
+            for index in range {
+                // Column chunk outside, the block's rows inside: the sums stay in registers and
+                // the block's rows (32 x columns) stay in L1 while each chunk walks them.
+                var column = 0
+                while column < columns {
+                    let lanes = min(width, columns - column)
+                    var a = V(repeating: 0), b = V(repeating: 0)
+                    for row in (index * block)..<min(rows, (index + 1) * block) {
+                        let (u, w) = element.values(row: row, column: column, lanes: lanes)
+                        a = a + u
+                        b = b + w
+                    }
+                    store(a, firstPartial + index * columns + column, lanes)
+                    if second != nil { store(b, secondPartial + index * columns + column, lanes) }
+                    column += lanes
+                }
             }
+        }
+        var column = 0
+        while column < columns {
+            let lanes = min(width, columns - column)
+            store(pairwise(V.self, firstPartial + column, columns, 0..<blocks, lanes), first + column, lanes)
+            if let second { store(pairwise(V.self, secondPartial + column, columns, 0..<blocks, lanes), second + column, lanes) }
+            column += lanes
         }
     }
 
-    /// Sums `element(row)`'s two vectors over `rows` with the column-reduction tree: blocks of
-    /// `ReductionKernels.rowBlock` rows summed in order from zero, blocks combined pairwise.
-    @inline(__always)
-    static func tree<V: FloatVector>(rows: Range<Int>, _: V.Type, _ element: (Int) -> (V, V)) -> (V, V) {
-        if rows.count <= ReductionKernels.rowBlock {
-            var first = V(repeating: 0), second = V(repeating: 0)
-            for row in rows {
-                let (a, b) = element(row)
-                first = first + a
-                second = second + b
-            }
-            return (first, second)
-        }
-        let blocks = (rows.count + ReductionKernels.rowBlock - 1) / ReductionKernels.rowBlock
-        let middle = rows.lowerBound + (blocks / 2) * ReductionKernels.rowBlock
-        let left = tree(rows: rows.lowerBound..<middle, V.self, element)
-        let right = tree(rows: middle..<rows.upperBound, V.self, element)
-        return (left.0 + right.0, left.1 + right.1)
+    /// The pairwise tree over block partials (`stride` apart), split as `columnTree` splits rows.
+    static func pairwise<V: FloatVector>(_: V.Type, _ values: UnsafePointer<V.Scalar>, _ stride: Int, _ blocks: Range<Int>,
+                                         _ lanes: Int) -> V {
+        if blocks.count == 1 { return load(values + blocks.lowerBound * stride, lanes) }
+        let middle = blocks.lowerBound + blocks.count / 2
+        return pairwise(V.self, values, stride, blocks.lowerBound..<middle, lanes)
+            + pairwise(V.self, values, stride, middle..<blocks.upperBound, lanes)
     }
 
     @inline(__always)
     static func load<V: FloatVector>(_ pointer: UnsafePointer<V.Scalar>, _ lanes: Int) -> V {
         lanes == V.scalarCount ? V.loadUnaligned(pointer) : V.loadPartial(pointer, count: lanes, stride: 1, fill: 0)
+    }
+
+    @inline(__always)
+    static func load<V: FloatVector>(_ pointer: UnsafeMutablePointer<V.Scalar>, _ lanes: Int) -> V {
+        load(UnsafePointer(pointer), lanes)
     }
 
     @inline(__always)
@@ -169,5 +168,54 @@ extension FusedKernels {
         Parallelism.forEachChunk(of: rows, minimumChunk: max(1, (1 << 15) / max(columns, 1))) { range in
             for row in range { body(row) }
         }
+    }
+}
+
+/// One vector of a fused column-sum pass: computes and stores its element-wise outputs and
+/// returns the two values summed per column. A type rather than a closure, so the loop is
+/// specialised for it and the body inlined even inside a Dispatch closure.
+protocol ColumnSumElement {
+    associatedtype V: FloatVector
+    func values(row: Int, column: Int, lanes: Int) -> (V, V)
+}
+
+/// Swish's backward (see ``FusedKernels/swishBackward(_:rows:columns:g:x:beta:residual:dx:dbeta:dxSums:)``).
+struct SwishBackwardElement<V: FloatVector>: ColumnSumElement {
+    let columns: Int
+    let g, x, beta: UnsafePointer<V.Scalar>
+    let residual: UnsafePointer<V.Scalar>?
+    let dx: UnsafeMutablePointer<V.Scalar>
+
+    @inline(__always)
+    func values(row: Int, column: Int, lanes: Int) -> (V, V) {
+        let offset = row * columns + column
+        let b: V = FusedKernels.load(beta + column, lanes), gv: V = FusedKernels.load(g + offset, lanes)
+        let xv: V = FusedKernels.load(x + offset, lanes)
+        // The same expressions as SwishInputGradientFunction and SwishBetaGradientFunction.
+        let s = V.sigmoid(b * xv)
+        var input = gv * (s + b * xv * s * (1 - s))
+        if let residual { input = input + (FusedKernels.load(residual + offset, lanes) as V) }
+        FusedKernels.store(input, dx + offset, lanes)
+        return (gv * xv * xv * s * (1 - s), input)
+    }
+}
+
+/// The scale-and-tanh backward (see ``FusedKernels/scaleBackward(_:rows:columns:upstream:x:output:scale:appliesTanh:dx:dscale:)``).
+struct ScaleBackwardElement<V: FloatVector>: ColumnSumElement {
+    let columns: Int
+    let upstream, x, output, scale: UnsafePointer<V.Scalar>
+    let appliesTanh: Bool
+    let dx: UnsafeMutablePointer<V.Scalar>
+
+    @inline(__always)
+    func values(row: Int, column: Int, lanes: Int) -> (V, V) {
+        let offset = row * columns + column
+        var t: V = FusedKernels.load(upstream + offset, lanes)
+        if appliesTanh {
+            let y: V = FusedKernels.load(output + offset, lanes)
+            t = t * (1 - y * y)
+        }
+        FusedKernels.store(t * (FusedKernels.load(scale + column, lanes) as V), dx + offset, lanes)
+        return (t * (FusedKernels.load(x + offset, lanes) as V), V(repeating: 0))
     }
 }
