@@ -9,9 +9,9 @@ import Tensor
 enum TrainCommand {
     static let specifications = SharedFlags.network + SharedFlags.run + [
         FlagSpecification(["batch_size"], default: "64", "images per batch"),
-        FlagSpecification(["lr"], default: "1e-3", "AdamW learning rate (the peak of the schedule)"),
-        FlagSpecification(["lr_schedule"], default: "constant", "constant (the reference) or cosine (linear warm-up, cosine decay)"),
-        FlagSpecification(["warmup_steps"], default: "0", "steps of linear warm-up (cosine)"),
+        FlagSpecification(["lr"], default: "8e-3", "AdamW learning rate, the peak of the schedule (reference: 1e-3)"),
+        FlagSpecification(["lr_schedule"], default: "cosine", "cosine (linear warm-up, cosine decay) or constant (the reference)"),
+        FlagSpecification(["warmup_steps"], default: "200", "steps of linear warm-up (cosine)"),
         FlagSpecification(["final_lr_fraction"], default: "0", "the last step's rate as a fraction of --lr (cosine)"),
         FlagSpecification(["weight_decay"], default: "5e-2", "AdamW decoupled weight decay"),
         FlagSpecification(["epoch"], default: "6", "epochs to train (paper: 500)"),
@@ -22,8 +22,8 @@ enum TrainCommand {
         FlagSpecification(["save_minutes"], default: "10", "also checkpoint inside an epoch every M minutes of training (the newest two kept); 0 never"),
         FlagSpecification(["keep_epoch"], default: "10", "keep the checkpoints of epochs divisible by N"),
         FlagSpecification(["plot_epoch"], default: "1", "sample grid every N epochs; 0 never"),
-        FlagSpecification(["plot_temperatures"], default: "1", "temperatures of the sample grids, e.g. 1,0.5"),
-        FlagSpecification(["eval_size"], default: "0", "test images whose bits/dim is measured at each plot epoch; 0 never"),
+        FlagSpecification(["plot_temperatures"], default: "1,0.5", "temperatures of the sample grids, e.g. 1,0.5"),
+        FlagSpecification(["eval_size"], default: "1000", "test images whose bits/dim is measured at each plot epoch; 0 never"),
         FlagSpecification(["no_stdout"], value: false, "do not print log lines or progress"),
         FlagSpecification(["recompute"], value: false, "recompute subnet activations in backward (less memory)"),
         FlagSpecification(["help", "h"], value: false, "show this help"),
@@ -31,8 +31,9 @@ enum TrainCommand {
 
     static let summary = """
         Trains RG-Flow. With no flags: msds1 generated in memory (no files, no downloads), a small
-        network, 6 epochs of 12800 images; the paper's settings are --nlayers 8,6,4,2 --nresblocks 4
-        --nmlp 2 --nhidden 512 --epoch 500 --train_size 0. Output goes to
+        network, 6 epochs of 12800 images at a peak rate of 8e-3 with warm-up and cosine decay,
+        grids at T = 1 and 0.5; the paper's settings are --nlayers 8,6,4,2 --nresblocks 4 --nmlp 2
+        --nhidden 512 --epoch 500 --train_size 0 --lr 1e-3 --lr_schedule constant. Output goes to
         {out_dir}/{data}/{network}/out{infix}.log, ..._save/{epoch}.safetensors and
         ..._epoch_sample/epoch{e}.png; a run resumes from its newest checkpoint.
         """
