@@ -1,111 +1,183 @@
-// The `train` suite: full training steps (dequantise, logit, log-density, backward, clip,
-// AdamW) of the peer's presets, against the PyTorch peer run from the same binary.
+// The `train` and `inference` suites: our steps against the PyTorch peer's on the peer's
+// presets. Every row is measured in its own fresh process (ChildProcess.swift); the rows
+// alternate for `--rounds` rounds and each cell is the median over rounds of the per-process
+// medians, so a slow spell of this shared machine hits both sides alike.
 
-import Autograd
 import Foundation
-import RGFlow
 import Tensor
 
-/// The peer's presets (../shared/peer/README.md).
-private let presets: [String: (layers: String, residualBlocks: String, hiddenLayers: String, hidden: String)] = [
-    "cpu-small": ("2,2,1,1", "2", "1", "128"),
-    "paper": ("8,6,4,2", "4", "2", "512"),
-]
+/// The options both suites take.
+private struct SuiteOptions {
+    let preset: String
+    let float64: Bool
+    let rounds: Int
+    let steps: Int
 
-/// The peer script: `RGFLOW_PEER_SCRIPT`, else `../shared/peer/torch_rgflow.py` beside the package.
-private var peerScript: String? {
-    if let path = ProcessInfo.processInfo.environment["RGFLOW_PEER_SCRIPT"] { return path }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let path = root.deletingLastPathComponent().appendingPathComponent("shared/peer/torch_rgflow.py").path
-    return FileManager.default.fileExists(atPath: path) ? path : nil
-}
-
-/// The Python with torch: `RGFLOW_PEER_PYTHON`, else ~/.peer/bin/python (the peer README's venv).
-private var peerPython: String? {
-    if let path = ProcessInfo.processInfo.environment["RGFLOW_PEER_PYTHON"] { return path }
-    let path = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".peer/bin/python").path
-    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-}
-
-/// Runs the peer's bench once and returns its JSON line's fields.
-private func runPeer(preset: String, steps: Int, recompute: Bool) -> [String: Any]? {
-    guard let script = peerScript, let python = peerPython else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [script, "bench", "--preset", preset, "--steps", "\(steps)"] + (recompute ? [] : ["--no_checkpoint"])
-    var environment = ProcessInfo.processInfo.environment
-    environment["OPENBLAS_CORETYPE"] = nil
-    environment["OPENBLAS_L2_SIZE"] = nil
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return nil }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last else { return nil }
-    return try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-}
-
-/// Median seconds of our training step for a preset, and the process's peak RSS after it.
-private func ourStep(preset: String, steps: Int, recompute: Bool) throws -> (seconds: Double, peakMiB: Double) {
-    let settings = presets[preset]!
-    let configuration = try FlowConfiguration(channels: 3, sideLength: 32, kernelSize: 4, prior: "laplace",
-                                              layers: settings.layers, residualBlocks: settings.residualBlocks,
-                                              hiddenLayers: settings.hiddenLayers, hiddenWidths: settings.hidden)
-    let model = RGFlowModel<Float>(configuration: configuration, seed: 0)
-    model.network.recomputesActivations = recompute
-    let optimizer = AdamW(parameters: model.parameters, learningRate: 1e-3, weightDecay: 5e-2)
-    var generator = TensorRandomGenerator(seed: 0)
-    let pixels = Tensor<Float>.uniform([64, 3, 32, 32], using: &generator)
-    var times: [Double] = []
-    for step in 0..<(steps + 1) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        optimizer.parameters.forEach { $0.zeroGradient() }
-        let loss = model.loss(pixels: pixels, dequantizingWith: &generator)
-        loss.mean.backward()
-        clipGradientNorm(optimizer.parameters, maxNorm: 1)
-        optimizer.update()
-        if step > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+    init(arguments: [String], quick: Bool) throws {
+        preset = arguments.contains("--paper") ? "paper" : "cpu-small"
+        float64 = arguments.contains("--float64")
+        if let index = arguments.firstIndex(of: "--rounds") {
+            guard index + 1 < arguments.count, let value = Int(arguments[index + 1]), (1...100).contains(value) else {
+                throw BenchError("--rounds takes a count from 1 to 100")
+            }
+            rounds = value
+        } else {
+            rounds = quick ? 1 : 3
+        }
+        steps = quick || preset == "paper" ? 3 : 7
     }
-    return (times.sorted()[times.count / 2], residentMemoryMiB().peak)
+
+    var dtype: String { float64 ? "float64" : "float32" }
+
+    func header(_ suite: String) -> String {
+        "rgflow-bench \(suite): preset \(preset), batch 64, \(dtype), build \(buildDescription), "
+            + "\(Parallelism.threadCount) threads, \(rounds) alternated rounds of fresh processes"
+    }
+}
+
+private func medianOf(_ values: [Double]) -> Double {
+    values.isEmpty ? .nan : values.sorted()[values.count / 2]
+}
+
+/// One side's repeated measurement: the values of each field over the rounds.
+private struct Samples {
+    var values: [String: [Double]] = [:]
+    var threads = 0
+
+    mutating func add(_ result: [String: Any]?) {
+        guard let result else { return }
+        for (key, value) in result { if let number = value as? Double { values[key, default: []].append(number) } }
+        if let count = result["threads"] as? Int { threads = count }
+    }
+
+    func median(_ key: String) -> Double { medianOf(values[key] ?? []) }
+    /// Peaks are reported as the largest over rounds, never a flattering middle.
+    func maximum(_ key: String) -> Double { values[key]?.max() ?? .nan }
+    var isEmpty: Bool { values.isEmpty }
 }
 
 func runTrainingBenchmark(json: Bool, quick: Bool, arguments: [String]) throws {
-    let preset = arguments.contains("--paper") ? "paper" : "cpu-small"
-    let steps = quick ? 3 : (preset == "paper" ? 3 : 7)
-    var printer = ReportPrinter(json: json)
+    let options = try SuiteOptions(arguments: arguments, quick: quick)
     if !json {
-        print("rgflow-bench train: preset \(preset), batch 64, float32, build \(buildDescription), \(Parallelism.threadCount) threads")
-        if peerPython == nil || peerScript == nil {
-            print("(no PyTorch peer: set RGFLOW_PEER_PYTHON to a python with torch, see ../shared/peer/README.md)")
-        }
+        print(options.header("train"))
+        if !peerAvailable { print("(no PyTorch peer: set RGFLOW_PEER_PYTHON to a python with torch, see ../shared/peer/README.md)") }
         print("")
     }
-    // Ours and the peer's two modes, back to back; the ratio is against the faster peer mode.
-    let ours = try ourStep(preset: preset, steps: steps, recompute: false)
-    // Give the memory back before the peer runs: at the paper's size our cached activations
-    // and PyTorch's together exceed this machine's 24 GiB.
-    BufferPool.releaseCachedBuffers()
     // PyTorch keeping the paper network's activations needs more than 24 GiB (it was
     // OOM-killed here), so at that size only its recomputing mode runs.
-    let peerKeep = preset == "paper" ? nil : runPeer(preset: preset, steps: steps, recompute: false)
-    let peerRecompute = runPeer(preset: preset, steps: steps, recompute: true)
-    let peerTimes = [peerKeep, peerRecompute].compactMap { $0?["step_s_median"] as? Double }
-    let peerBest = peerTimes.min() ?? .nan
-    printer.add(BenchmarkRow(fields: [
-        ("name", "train_step_\(preset)"), ("implementation", "rgflow"), ("threads", Parallelism.threadCount),
-        ("step_ms", ours.seconds * 1e3), ("images_per_s", 64 / ours.seconds), ("peak_rss_mib", ours.peakMiB),
-        ("peer_ratio", peerBest / ours.seconds),
-    ]))
-    for (mode, result) in [("keep activations", peerKeep), ("recompute", peerRecompute)] {
-        guard let result, let seconds = result["step_s_median"] as? Double else { continue }
+    let peerModes = options.preset == "paper" ? [true] : [false, true]
+    var ours: [Bool: Samples] = [:], peer: [Bool: Samples] = [:]
+    for _ in 0..<options.rounds {
+        for recompute in [false, true] {
+            ours[recompute, default: Samples()].add(runWorkerProcess(WorkerRequest(
+                task: "train", preset: options.preset, float64: options.float64, recompute: recompute, steps: options.steps)))
+            if peerModes.contains(recompute) {
+                peer[recompute, default: Samples()].add(runPeerTraining(
+                    preset: options.preset, float64: options.float64, recompute: recompute, steps: options.steps))
+            }
+        }
+    }
+    guard !(ours[false]?.isEmpty ?? true) else { throw BenchError("the training worker failed") }
+    let peerFastest = peer.values.map { $0.median("step_s_median") }.filter(\.isFinite).min() ?? .nan
+    var printer = ReportPrinter(json: json)
+    let name = "train_step_\(options.preset)_\(options.dtype)"
+    for recompute in [false, true] {
+        guard let samples = ours[recompute], !samples.isEmpty else { continue }
+        let seconds = samples.median("step_s_median")
         printer.add(BenchmarkRow(fields: [
-            ("name", "train_step_\(preset)"), ("implementation", "pytorch (\(mode))"),
-            ("threads", result["threads"] as? Int ?? 0), ("step_ms", seconds * 1e3), ("images_per_s", 64 / seconds),
-            ("peak_rss_mib", result["peak_rss_mib"] as? Double ?? .nan),
+            ("name", name), ("implementation", recompute ? "rgflow (recompute)" : "rgflow (keep activations)"),
+            ("threads", Parallelism.threadCount), ("step_ms", seconds * 1e3), ("images_per_s", 64 / seconds),
+            ("peak_rss_mib", samples.maximum("peak_rss_mib")), ("activation_peak_mib", samples.maximum("activation_peak_mib")),
+            ("same_mode_ratio", (peer[recompute]?.median("step_s_median") ?? .nan) / seconds),
+            ("peer_ratio", peerFastest / seconds),
         ]))
     }
-    printer.printTable(columns: ["name", "implementation", "threads", "step_ms", "images_per_s", "peak_rss_mib", "peer_ratio"])
-    if !json { print("\npeer_ratio = the faster PyTorch mode's step time / ours (above 1: we are faster)") }
+    for recompute in peerModes {
+        guard let samples = peer[recompute], !samples.isEmpty else { continue }
+        let seconds = samples.median("step_s_median")
+        printer.add(BenchmarkRow(fields: [
+            ("name", name), ("implementation", recompute ? "pytorch (recompute)" : "pytorch (keep activations)"),
+            ("threads", samples.threads), ("step_ms", seconds * 1e3), ("images_per_s", 64 / seconds),
+            ("peak_rss_mib", samples.maximum("peak_rss_mib")),
+        ]))
+    }
+    printer.printTable(columns: ["name", "implementation", "threads", "step_ms", "images_per_s", "peak_rss_mib",
+                                 "activation_peak_mib", "same_mode_ratio", "peer_ratio"])
+    if !json {
+        print("""
+
+            same_mode_ratio = PyTorch's step time in the same mode / ours; peer_ratio = PyTorch's faster mode / ours
+            (above 1: we are faster). Peak RSS is each process's own VmHWM (ours) or ru_maxrss (PyTorch's), the
+            largest over rounds; the launcher that started them peaked at \(format(residentMemoryMiB().peak)) MiB.
+            activation_peak_mib = our peak minus the resident size between steps (weights, gradients, AdamW
+            moments, code), with the buffer pool emptied.
+            """)
+    }
+    if arguments.contains("--breakdown") { try printBreakdown(options, json: json) }
 }
+
+/// Where our step's time goes, per kernel category, in each mode (one more worker each).
+private func printBreakdown(_ options: SuiteOptions, json: Bool) throws {
+    var printer = ReportPrinter(json: json)
+    for recompute in [false, true] {
+        guard let result = runWorkerProcess(WorkerRequest(task: "train", preset: options.preset, float64: options.float64,
+                                                          recompute: recompute, steps: options.steps, breakdown: true)),
+              let total = result["breakdown total"] as? Double else { throw BenchError("the breakdown worker failed") }
+        let keys = result.keys.filter { $0.hasPrefix("breakdown ") && $0 != "breakdown total" }
+            .sorted { (result[$0] as? Double ?? 0) > (result[$1] as? Double ?? 0) }
+        for key in keys {
+            let seconds = result[key] as? Double ?? .nan
+            printer.add(BenchmarkRow(fields: [
+                ("mode", recompute ? "recompute" : "keep activations"), ("category", String(key.dropFirst("breakdown ".count))),
+                ("ms_per_step", seconds * 1e3), ("share_percent", 100 * seconds / total),
+            ]))
+        }
+        printer.add(BenchmarkRow(fields: [("mode", recompute ? "recompute" : "keep activations"), ("category", "step"),
+                                          ("ms_per_step", total * 1e3), ("share_percent", 100.0)]))
+    }
+    if !json { print("\nwhere our step's time goes (\(options.steps) timed steps, wall time of each kernel call):\n") }
+    printer.printTable(columns: ["mode", "category", "ms_per_step", "share_percent"])
+}
+
+func runInferenceBenchmark(json: Bool, quick: Bool, arguments: [String]) throws {
+    let options = try SuiteOptions(arguments: arguments, quick: quick)
+    if !json {
+        print(options.header("inference"))
+        if !peerAvailable { print("(no PyTorch peer: set RGFLOW_PEER_PYTHON to a python with torch, see ../shared/peer/README.md)") }
+        print("")
+    }
+    var ours = Samples(), peer = Samples()
+    for _ in 0..<options.rounds {
+        ours.add(runWorkerProcess(WorkerRequest(task: "inference", preset: options.preset, float64: options.float64,
+                                                recompute: false, steps: options.steps)))
+        peer.add(runPeerInference(preset: options.preset, float64: options.float64, steps: options.steps))
+    }
+    guard !ours.isEmpty else { throw BenchError("the inference worker failed") }
+    var printer = ReportPrinter(json: json)
+    for (task, key) in [("encode", "encode_s_median"), ("sample", "sample_s_median")] {
+        let seconds = ours.median(key), peerSeconds = peer.median(key)
+        printer.add(BenchmarkRow(fields: [
+            ("name", "\(task)_\(options.preset)_\(options.dtype)"), ("implementation", "rgflow"),
+            ("threads", Parallelism.threadCount), ("batch_ms", seconds * 1e3), ("images_per_s", 64 / seconds),
+            ("peak_rss_mib", ours.maximum("peak_rss_mib")), ("peer_ratio", peerSeconds / seconds),
+        ]))
+        if !peer.isEmpty {
+            printer.add(BenchmarkRow(fields: [
+                ("name", "\(task)_\(options.preset)_\(options.dtype)"), ("implementation", "pytorch (no_grad)"),
+                ("threads", peer.threads), ("batch_ms", peerSeconds * 1e3), ("images_per_s", 64 / peerSeconds),
+                ("peak_rss_mib", peer.maximum("peak_rss_mib")),
+            ]))
+        }
+    }
+    printer.printTable(columns: ["name", "implementation", "threads", "batch_ms", "images_per_s", "peak_rss_mib", "peer_ratio"])
+    if !json {
+        print("""
+
+            encode: pixels -> latents (logit transform, the flow's forward); sample: Laplace latents at T = 1 -> pixels
+            (the inverse flow, the inverse logit); batch 64, no gradients recorded. peer_ratio = PyTorch's time / ours.
+            The peer's inverse is Scripts/peer_inference.py's (the peer has none); each row is its own process.
+            """)
+    }
+}
+
+private func format(_ value: Double) -> String { String(format: "%.0f", value) }

@@ -8,35 +8,65 @@ extension ScalarKernels {
         vector _: V.Type, gemmVector _: G.Type, gemmVectorCounts: [Int]
     ) -> ScalarKernels where V.Scalar == Scalar, G.Scalar == Scalar {
         ScalarKernels(
-            unary: { ElementwiseKernels.unary(V.self, $0, $1, $2, $3) },
-            binary: { ElementwiseKernels.binary(V.self, $0, $1, $2, $3, $4) },
-            ternary: { ElementwiseKernels.ternary(V.self, $0, $1, $2, $3, $4, $5) },
-            select: { ElementwiseKernels.select(V.self, $0, $1, $2, $3, $4) },
-            reduceRows: { ReductionKernels.reduceRows(V.self, $0, rows: $1, length: $2, rowStride: $3, $4, $5) },
-            reduceColumns: {
-                ReductionKernels.reduceColumns(V.self, $0, rows: $1, columns: $2, rowStride: $3, $4, $5)
+            unary: { operation, layout, x, y in
+                KernelTiming.measure(.elementwise) { ElementwiseKernels.unary(V.self, operation, layout, x, y) }
             },
-            gemm: { PackedGEMM.multiply(G.self, $0, allowedVectorCounts: gemmVectorCounts) },
+            binary: { operation, layout, a, b, y in
+                KernelTiming.measure(.elementwise) { ElementwiseKernels.binary(V.self, operation, layout, a, b, y) }
+            },
+            ternary: { operation, layout, a, b, c, y in
+                KernelTiming.measure(.elementwise) { ElementwiseKernels.ternary(V.self, operation, layout, a, b, c, y) }
+            },
+            select: { layout, condition, a, b, y in
+                KernelTiming.measure(.elementwise) { ElementwiseKernels.select(V.self, layout, condition, a, b, y) }
+            },
+            reduceRows: { operation, rows, length, rowStride, x, y in
+                KernelTiming.measure(.reduction) {
+                    ReductionKernels.reduceRows(V.self, operation, rows: rows, length: length, rowStride: rowStride, x, y)
+                }
+            },
+            reduceColumns: { operation, rows, columns, rowStride, x, y in
+                KernelTiming.measure(.reduction) {
+                    ReductionKernels.reduceColumns(V.self, operation, rows: rows, columns: columns, rowStride: rowStride, x, y)
+                }
+            },
+            gemm: { operands in
+                KernelTiming.measure(.gemm) { PackedGEMM.multiply(G.self, operands, allowedVectorCounts: gemmVectorCounts) }
+            },
             scatterAdd: { rows, length, table, source, destination in
-                IndexKernels.scatterAdd(rows: rows, destinationRowLength: length, table: table,
-                                        from: source, to: destination)
+                KernelTiming.measure(.gatherScatterCopy) {
+                    IndexKernels.scatterAdd(rows: rows, destinationRowLength: length, table: table,
+                                            from: source, to: destination)
+                }
             },
-            fillRandom: { RandomKernels.fill($0, count: $1, key: $2, start: $3, distribution: $4) },
+            fillRandom: { pointer, count, key, start, distribution in
+                KernelTiming.measure(.random) {
+                    RandomKernels.fill(pointer, count: count, key: key, start: start, distribution: distribution)
+                }
+            },
             swishBackward: { rows, columns, g, x, beta, residual, dx, dbeta, dxSums in
-                FusedKernels.swishBackward(V.self, rows: rows, columns: columns, g: g, x: x, beta: beta, residual: residual,
-                                           dx: dx, dbeta: dbeta, dxSums: dxSums)
+                KernelTiming.measure(.fused) {
+                    FusedKernels.swishBackward(V.self, rows: rows, columns: columns, g: g, x: x, beta: beta,
+                                               residual: residual, dx: dx, dbeta: dbeta, dxSums: dxSums)
+                }
             },
             affineCoupling: { rows, columns, x, s, t, mask, inverting, output in
-                FusedKernels.affineCoupling(V.self, rows: rows, columns: columns, x: x, s: s, t: t, mask: mask,
-                                            inverting: inverting, output: output)
+                KernelTiming.measure(.fused) {
+                    FusedKernels.affineCoupling(V.self, rows: rows, columns: columns, x: x, s: s, t: t, mask: mask,
+                                                inverting: inverting, output: output)
+                }
             },
             affineCouplingBackward: { rows, columns, g, x, s, t, mask, inverting, dx, ds, dt in
-                FusedKernels.affineCouplingBackward(V.self, rows: rows, columns: columns, g: g, x: x, s: s, t: t, mask: mask,
-                                                    inverting: inverting, dx: dx, ds: ds, dt: dt)
+                KernelTiming.measure(.fused) {
+                    FusedKernels.affineCouplingBackward(V.self, rows: rows, columns: columns, g: g, x: x, s: s, t: t,
+                                                        mask: mask, inverting: inverting, dx: dx, ds: ds, dt: dt)
+                }
             },
             scaleBackward: { rows, columns, upstream, x, output, scale, tanh, dx, dscale in
-                FusedKernels.scaleBackward(V.self, rows: rows, columns: columns, upstream: upstream, x: x, output: output,
-                                           scale: scale, appliesTanh: tanh, dx: dx, dscale: dscale)
+                KernelTiming.measure(.fused) {
+                    FusedKernels.scaleBackward(V.self, rows: rows, columns: columns, upstream: upstream, x: x,
+                                               output: output, scale: scale, appliesTanh: tanh, dx: dx, dscale: dscale)
+                }
             }
         )
     }

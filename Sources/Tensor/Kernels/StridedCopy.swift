@@ -29,17 +29,19 @@ enum BitCopy {
         let destinationStride = layout.innerStride(0)
         let sourceStride = layout.innerStride(1)
         let minimumRuns = max(1, (1 << 15) / max(count, 1))
-        Parallelism.forEachChunk(of: layout.outerCount, minimumChunk: minimumRuns) { range in
-            layout.forEachInnerRun(in: range) { _, offsets in
-                let output = destination + offsets[0]
-                let input = source + offsets[1]
-                if destinationStride == 1 && sourceStride == 1 {
-                    output.update(from: input, count: count)
-                } else if sourceStride == 0 {
-                    let value = input.pointee
-                    for index in 0..<count { output[index * destinationStride] = value }
-                } else {
-                    for index in 0..<count { output[index * destinationStride] = input[index * sourceStride] }
+        KernelTiming.measure(.gatherScatterCopy) {
+            Parallelism.forEachChunk(of: layout.outerCount, minimumChunk: minimumRuns) { range in
+                layout.forEachInnerRun(in: range) { _, offsets in
+                    let output = destination + offsets[0]
+                    let input = source + offsets[1]
+                    if destinationStride == 1 && sourceStride == 1 {
+                        output.update(from: input, count: count)
+                    } else if sourceStride == 0 {
+                        let value = input.pointee
+                        for index in 0..<count { output[index * destinationStride] = value }
+                    } else {
+                        for index in 0..<count { output[index * destinationStride] = input[index * sourceStride] }
+                    }
                 }
             }
         }
@@ -84,16 +86,18 @@ enum BitCopy {
         _ source: UnsafeMutablePointer<Word>, _ destination: UnsafeMutablePointer<Word>, gather: Bool
     ) {
         let width = table.count
-        Parallelism.forEachChunk(of: rows, minimumChunk: max(1, (1 << 14) / max(width, 1))) { range in
-            for row in range {
-                if gather {
-                    let input = source + row * fullRowLength
-                    let output = destination + row * width
-                    for index in 0..<width { output[index] = input[Int(table[index])] }
-                } else {
-                    let input = source + row * width
-                    let output = destination + row * fullRowLength
-                    for index in 0..<width { output[Int(table[index])] = input[index] }
+        KernelTiming.measure(.gatherScatterCopy) {
+            Parallelism.forEachChunk(of: rows, minimumChunk: max(1, (1 << 14) / max(width, 1))) { range in
+                for row in range {
+                    if gather {
+                        let input = source + row * fullRowLength
+                        let output = destination + row * width
+                        for index in 0..<width { output[index] = input[Int(table[index])] }
+                    } else {
+                        let input = source + row * width
+                        let output = destination + row * fullRowLength
+                        for index in 0..<width { output[Int(table[index])] = input[index] }
+                    }
                 }
             }
         }
