@@ -91,8 +91,9 @@ enum ExploreCones {
 
     static let summary = """
         How many latents a 2x2 hole (rows and columns 1-2) touches, for random networks of the given
-        flags at each side L (the count depends only on the MERA pattern and the coupling's structure),
-        printed beside all C L^2 latents, with the fit count = a + b log2 L.
+        flags at each side L (the count depends only on the MERA pattern and the coupling's structure;
+        per-level lists are cut or extended with their last entry to each L's levels), printed beside
+        all C L^2 latents, with the fit count = a + b log2 L.
         """
 
     struct Row: Encodable { var side, touched, latents: Int }
@@ -107,7 +108,7 @@ enum ExploreCones {
         var rows: [Row] = []
         for side in try integerList(flags.string("sides")!, flag: "sides") {
             guard (1...256).contains(side) else { throw UsageError("--sides: L \(side) outside 1...256") }
-            let configuration = try SharedFlags.configuration(flags, sideLength: side)
+            let configuration = try SharedFlags.configuration(flags, sideLength: side, fittingLevels: true)
             let model = RGFlowModel<Float>(configuration: configuration, seed: try SharedFlags.seed(flags))
             var hole = [Bool](repeating: false, count: side * side)
             for (i, j) in [(1, 1), (1, 2), (2, 1), (2, 2)] where i < side && j < side { hole[i * side + j] = true }

@@ -36,7 +36,20 @@ enum SharedFlags {
 
     /// The network configuration the flags describe (with side `sideLength` instead of `--L`
     /// when given).
-    static func configuration(_ flags: ParsedFlags, sideLength: Int? = nil) throws -> FlowConfiguration {
+    /// With `fittingLevels`, per-level lists (`2,2,1,1`) are cut or extended with their last
+    /// entry to the level count of `sideLength`, so one set of flags builds a network at every L.
+    static func configuration(_ flags: ParsedFlags, sideLength: Int? = nil, fittingLevels: Bool = false) throws
+        -> FlowConfiguration
+    {
+        func perLevel(_ name: String) throws -> String {
+            let text = flags.string(name)!
+            guard fittingLevels, let side = sideLength, text.contains(",") else { return text }
+            let kernel = try flags.integer("kernel_size", minimum: 1, maximum: FlowConfiguration.maximumSideLength)
+            var levels = 1, width = side / max(kernel, 1)
+            while width > 1 { levels += 1; width /= 2 }
+            let entries = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return (0..<levels).map { entries[min($0, entries.count - 1)] }.joined(separator: ",")
+        }
         do {
             let prior = ComponentSpecification(
                 flags.string("prior")!,
@@ -49,8 +62,8 @@ enum SharedFlags {
                 sideLength: try sideLength ?? flags.integer("L", minimum: 1, maximum: FlowConfiguration.maximumSideLength),
                 kernelSize: try flags.integer("kernel_size", minimum: 1, maximum: FlowConfiguration.maximumSideLength),
                 prior: prior, coupling: coupling,
-                layers: flags.string("nlayers")!, residualBlocks: flags.string("nresblocks")!,
-                hiddenLayers: flags.string("nmlp")!, hiddenWidths: flags.string("nhidden")!)
+                layers: try perLevel("nlayers"), residualBlocks: try perLevel("nresblocks"),
+                hiddenLayers: try perLevel("nmlp"), hiddenWidths: try perLevel("nhidden"))
         } catch let error as ConfigurationError {
             throw UsageError(error.description)
         }

@@ -122,6 +122,10 @@ struct LossCurveSVGTests {
             // Values above 3.5 are drawn on the box's top edge, those below 2.5 on its bottom edge.
             #expect(geometry.points.contains { $0.1 == geometry.box.y })
             #expect(geometry.points.contains { $0.1 == geometry.box.y + geometry.box.height })
+            // ... and the figure says so, once for each edge.
+            #expect(svg.elements(named: "text", class: "clipped").count == 2)
+        } else {
+            #expect(svg.elements(named: "text", class: "clipped").isEmpty)
         }
     }
 

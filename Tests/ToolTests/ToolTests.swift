@@ -138,4 +138,23 @@ struct ExploreToolTests {
         #expect(mismatch.status == 2)
         #expect(mismatch.error.contains("holds network laplace_nl1_nr1_nm1_nh8, the flags name laplace_nl1_nr1_nm1_nh16"), "\(mismatch.error)")
     }
+
+    @Test("explore cones runs with the default flags at every side, cutting the per-level lists to each L",
+          .enabled(if: (try? runTool(["--help"])) != nil, "the rgflow binary is not built beside the tests"))
+    func conesWithDefaults() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rgflow-cones-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try #require(try runTool(["explore", "cones", "--output_dir", folder.path]))
+        #expect(result.status == 0, "\(result.error)")
+        struct Row: Decodable { var side, touched, latents: Int }
+        let rows = try JSONDecoder().decode([Row].self, from: Data(contentsOf: folder.appendingPathComponent("cones.json")))
+        #expect(rows.map(\.side) == [8, 16, 32, 64])
+        // The hierarchy tests check these supports against the Jacobian; here the tool must show
+        // their shape: at L = 8 (K = 4) a 2x2 hole reaches every latent, beyond it a fixed number
+        // more per doubling of L, far below C L^2.
+        guard rows.count == 4 else { return }
+        #expect(rows[0].touched == rows[0].latents)
+        #expect(rows[2].touched - rows[1].touched == rows[3].touched - rows[2].touched)
+        #expect(rows[3].touched * 10 < rows[3].latents)
+    }
 }

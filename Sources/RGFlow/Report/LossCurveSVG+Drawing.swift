@@ -105,6 +105,18 @@ struct LossCurveDrawing {
             parts.append(polyline(test, kind: "test", color: LossCurveDrawing.testColor, extra: "stroke-width=\"2\""))
         }
         parts += test.map { marker($0, kind: "test-point", color: LossCurveDrawing.testColor) }
+        // Values past the range are drawn on the box's edge; say so, or the flat run along the
+        // edge reads as a plateau.
+        let values = (train + test).map(\.y)
+        if let highest = values.max(), highest > yAxis.upper {
+            parts.append(text(String(format: "values above %.3g drawn on the top edge (highest %.4g)", yAxis.upper, highest),
+                              x: box.left + 8, y: box.top + 16, anchor: "start", extra: "fill=\"#777777\" class=\"clipped\""))
+        }
+        if let lowest = values.min(), lowest < yAxis.lower {
+            parts.append(text(String(format: "values below %.3g drawn on the bottom edge (lowest %.4g)", yAxis.lower, lowest),
+                              x: box.left + 8, y: box.top + box.height - 8, anchor: "start",
+                              extra: "fill=\"#777777\" class=\"clipped\""))
+        }
         return parts
     }
 

@@ -37,7 +37,8 @@ extension Trainer {
             .init("parameters", "\(model.parameters.map(\.value.scalarCount).reduce(0, +))"),
             .init("batch size", "\(options.batchSize)"), .init("epochs", "\(options.epochs)"),
             .init("learning rate", options.schedule.shape == .constant ? "\(options.learningRate)"
-                  : "\(options.learningRate), \(options.schedule.shape.rawValue) after \(options.schedule.warmupSteps) warm-up steps to \(options.schedule.finalFraction) of it"),
+                  : "\(options.learningRate) peak, \(options.schedule.warmupSteps) warm-up steps, then \(options.schedule.shape.rawValue) "
+                    + "decay to \(options.schedule.finalFraction == 0 ? "0" : "\(options.schedule.finalFraction) of the peak")"),
             .init("weight decay, clip", "\(options.weightDecay), \(options.clipGradient)"),
             .init("dtype, threads", "\(options.dtype), \(Parallelism.threadCount)"), .init("seed", "\(options.seed)"),
         ]
