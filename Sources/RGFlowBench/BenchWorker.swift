@@ -22,10 +22,13 @@ struct WorkerRequest {
     var steps = 5
     /// Time the kernels by category (KernelTiming) and the optimiser on its own.
     var breakdown = false
+    /// Plan the activations for this many bytes of tensors (ActivationMemoryPlan) instead of `recompute`.
+    var memoryBudget: Int?
 
     var arguments: [String] {
         ["worker", task, "--preset", preset, "--steps", "\(steps)"] + (float64 ? ["--float64"] : [])
             + (recompute ? ["--recompute"] : []) + (breakdown ? ["--breakdown"] : [])
+            + (memoryBudget.map { ["--memory_budget", "\($0)"] } ?? [])
     }
 
     init(task: String, preset: String, float64: Bool, recompute: Bool, steps: Int, breakdown: Bool = false) {
@@ -43,6 +46,9 @@ struct WorkerRequest {
             case "--float64": float64 = true
             case "--recompute": recompute = true
             case "--breakdown": breakdown = true
+            case "--memory_budget":
+                guard let bytes = Int(rest.popFirst() ?? ""), bytes > 0 else { throw BenchError("worker: --memory_budget takes bytes") }
+                memoryBudget = bytes
             default: throw BenchError("worker: unknown flag \(flag)")
             }
         }
@@ -84,24 +90,34 @@ private func measure<Scalar: TensorScalar & BinaryFloatingPoint>(_: Scalar.Type,
                 ("parameter_mib", parameterBytes / 1_048_576)]
     }
     model.network.recomputesActivations = request.recompute
+    var planned: [(String, Any)] = []
+    if let budget = request.memoryBudget {
+        let plan = model.planActivationMemory(batchSize: 64, budgetBytes: budget)
+        planned = [("planned_peak_mib", Double(plan.estimatedPeakBytes) / 1_048_576),
+                   ("kept_layers", plan.recomputes.filter { !$0 }.count), ("layers", plan.recomputes.count)]
+    }
     let optimizer = AdamW(parameters: model.parameters, learningRate: 1e-3, weightDecay: 5e-2)
     var times: [Double] = []
     var floor = 0.0
     var categories = [KernelTiming.Category: Double](), optimizerSeconds = 0.0
-    for step in 0...request.steps {
-        let timed = request.breakdown && step > 0
+    // Step 0 warms up; then the floor is read with the pool emptied, step 1 warms the pool up
+    // again, and steps 2 ... steps + 1 are timed.
+    for step in 0...(request.steps + 1) {
+        let timed = step > 1
         let start = DispatchTime.now().uptimeNanoseconds
-        if timed { KernelTiming.start() }
+        if timed && request.breakdown { KernelTiming.start() }
         optimizer.parameters.forEach { $0.zeroGradient() }
         let loss = model.loss(pixels: pixels, dequantizingWith: &generator)
         loss.mean.backward()
-        if timed { categories.merge(KernelTiming.stop(), uniquingKeysWith: +) }
+        if timed && request.breakdown { categories.merge(KernelTiming.stop(), uniquingKeysWith: +) }
         let optimizerStart = DispatchTime.now().uptimeNanoseconds
         _ = clipGradientNorm(optimizer.parameters, maxNorm: 1)
         optimizer.update()
         let end = DispatchTime.now().uptimeNanoseconds
-        if timed { optimizerSeconds += Double(end - optimizerStart) / 1e9 }
-        if step > 0 { times.append(Double(end - start) / 1e9) }
+        if timed {
+            optimizerSeconds += Double(end - optimizerStart) / 1e9
+            times.append(Double(end - start) / 1e9)
+        }
         if step == 0 {
             // Between steps only the weights, gradients, moments and code are resident once the
             // pool's cached activation buffers are returned: the floor activations sit on.
@@ -122,5 +138,5 @@ private func measure<Scalar: TensorScalar & BinaryFloatingPoint>(_: Scalar.Type,
     }
     let peak = residentMemoryMiB().peak
     return [("step_s_median", times.sorted()[times.count / 2]), ("peak_rss_mib", peak), ("floor_rss_mib", floor),
-            ("activation_peak_mib", peak - floor), ("parameter_mib", parameterBytes / 1_048_576)] + breakdown
+            ("activation_peak_mib", peak - floor), ("parameter_mib", parameterBytes / 1_048_576)] + breakdown + planned
 }

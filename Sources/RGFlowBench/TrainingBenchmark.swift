@@ -25,6 +25,26 @@ private struct SuiteOptions {
             rounds = quick ? 1 : 3
         }
         steps = quick || preset == "paper" ? 3 : 7
+        if let index = arguments.firstIndex(of: "--memory_budget") {
+            guard index + 1 < arguments.count, let bytes = SuiteOptions.bytes(arguments[index + 1]) else {
+                throw BenchError("--memory_budget takes a size such as 8G or 512M")
+            }
+            memoryBudget = bytes
+        } else {
+            memoryBudget = nil
+        }
+    }
+
+    /// Bytes a step may hold under `--memory_budget`: an extra row of ours, planned for it.
+    let memoryBudget: Int?
+
+    static func bytes(_ text: String) -> Int? {
+        let units: [Character: Double] = ["G": 1_073_741_824, "M": 1_048_576, "K": 1024]
+        let upper = text.uppercased()
+        if let unit = upper.last, let factor = units[unit], let value = Double(upper.dropLast()), value > 0 {
+            return Int(value * factor)
+        }
+        return Int(upper).flatMap { $0 > 0 ? $0 : nil }
     }
 
     var dtype: String { float64 ? "float64" : "float32" }
@@ -66,7 +86,7 @@ func runTrainingBenchmark(json: Bool, quick: Bool, arguments: [String]) throws {
     // PyTorch keeping the paper network's activations needs more than 24 GiB (it was
     // OOM-killed here), so at that size only its recomputing mode runs.
     let peerModes = options.preset == "paper" ? [true] : [false, true]
-    var ours: [Bool: Samples] = [:], peer: [Bool: Samples] = [:]
+    var ours: [Bool: Samples] = [:], peer: [Bool: Samples] = [:], budgeted = Samples()
     for _ in 0..<options.rounds {
         for recompute in [false, true] {
             ours[recompute, default: Samples()].add(runWorkerProcess(WorkerRequest(
@@ -75,6 +95,12 @@ func runTrainingBenchmark(json: Bool, quick: Bool, arguments: [String]) throws {
                 peer[recompute, default: Samples()].add(runPeerTraining(
                     preset: options.preset, float64: options.float64, recompute: recompute, steps: options.steps))
             }
+        }
+        if let budget = options.memoryBudget {
+            var request = WorkerRequest(task: "train", preset: options.preset, float64: options.float64, recompute: false,
+                                        steps: options.steps)
+            request.memoryBudget = budget
+            budgeted.add(runWorkerProcess(request))
         }
     }
     guard !(ours[false]?.isEmpty ?? true) else { throw BenchError("the training worker failed") }
@@ -90,6 +116,16 @@ func runTrainingBenchmark(json: Bool, quick: Bool, arguments: [String]) throws {
             ("peak_rss_mib", samples.maximum("peak_rss_mib")), ("activation_peak_mib", samples.maximum("activation_peak_mib")),
             ("same_mode_ratio", (peer[recompute]?.median("step_s_median") ?? .nan) / seconds),
             ("peer_ratio", peerFastest / seconds),
+        ]))
+    }
+    if let budget = options.memoryBudget, !budgeted.isEmpty {
+        let seconds = budgeted.median("step_s_median")
+        let kept = Int(budgeted.median("kept_layers")), layers = Int(budgeted.median("layers"))
+        printer.add(BenchmarkRow(fields: [
+            ("name", name), ("implementation", "rgflow (budget \(budget >> 20) MiB: \(kept) of \(layers) layers keep)"),
+            ("threads", Parallelism.threadCount), ("step_ms", seconds * 1e3), ("images_per_s", 64 / seconds),
+            ("peak_rss_mib", budgeted.maximum("peak_rss_mib")), ("activation_peak_mib", budgeted.maximum("activation_peak_mib")),
+            ("same_mode_ratio", (peer[true]?.median("step_s_median") ?? .nan) / seconds), ("peer_ratio", peerFastest / seconds),
         ]))
     }
     for recompute in peerModes {

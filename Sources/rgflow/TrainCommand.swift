@@ -26,6 +26,7 @@ enum TrainCommand {
         FlagSpecification(["eval_size"], default: "1000", "test images whose bits/dim is measured at each plot epoch; 0 never"),
         FlagSpecification(["no_stdout"], value: false, "do not print log lines or progress"),
         FlagSpecification(["recompute"], value: false, "recompute subnet activations in backward (less memory)"),
+        FlagSpecification(["memory_budget"], default: "", "tensor memory a step may use, e.g. 8G or 512M: each layer's activations are measured and only as many couplings recompute as the budget needs"),
         FlagSpecification(["help", "h"], value: false, "show this help"),
     ]
 
@@ -65,6 +66,7 @@ enum TrainCommand {
         options.trainSize = trainSize == 0 ? nil : trainSize
         options.dtype = try flags.choice("dtype", ["float32", "float64"])
         options.recomputeSubnets = flags.isSet("recompute")
+        options.memoryBudgetBytes = try memorySize(flags.string("memory_budget")!, flag: "--memory_budget")
         guard let shape = LearningRateSchedule.Shape(rawValue: try flags.choice("lr_schedule", ["constant", "cosine"])) else {
             throw UsageError("--lr_schedule must be constant or cosine")
         }
@@ -103,6 +105,24 @@ enum TrainCommand {
                                               quiet: quiet, commandLine: command, networkFlags: networkFlags(flags)))
     }
 
+    /// Bytes from `8G`, `8GiB`, `512M`, `64K` or a plain count (powers of 1024); nil for "".
+    static func memorySize(_ text: String, flag: String) throws -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        guard !trimmed.isEmpty else { return nil }
+        let units: [(String, Double)] = [("GIB", 1_073_741_824), ("MIB", 1_048_576), ("KIB", 1024), ("G", 1_073_741_824),
+                                         ("M", 1_048_576), ("K", 1024), ("B", 1)]
+        var number = Substring(trimmed), factor = 1.0
+        if let (suffix, value) = units.first(where: { trimmed.hasSuffix($0.0) }) {
+            number = trimmed.dropLast(suffix.count)
+            factor = value
+        }
+        guard let value = Double(number.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0,
+              value * factor < 1_125_899_906_842_624 else {
+            throw UsageError("\(flag) '\(text)': expected a size such as 8G, 512M or 1048576 (bytes), above 0 and below 1 PiB")
+        }
+        return Int(value * factor)
+    }
+
     /// The flags that name this run's network and output, to repeat in the next commands.
     static func networkFlags(_ flags: ParsedFlags) -> String {
         let names = ["data", "data_path", "nchannels", "L", "prior", "prior_options", "subnet", "subnet_options", "kernel_size",
@@ -136,6 +156,7 @@ enum TrainCommand {
                 print("rgflow train: \(options.data), \(loader.dataset.count) images, \(configuration.networkName), "
                       + "\(parameters) parameters, \(options.dtype), \(Parallelism.threadCount) threads")
                 if let paths = trainer.paths { print("output: \(paths.prefix.path)") }
+                for line in trainer.memoryPlan?.description ?? [] { print(line) }
             }
             trainer.commandLine = commandLine
             let suffix = networkFlags.isEmpty ? "" : " " + networkFlags

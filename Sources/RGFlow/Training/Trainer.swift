@@ -78,12 +78,17 @@ public final class Trainer<Scalar: TensorScalar> {
     var resumedEpochLoss: (sum: Double, images: Int) = (0, 0)
     /// Training seconds at the last checkpoint of any kind (for `saveMinutes`).
     public internal(set) var lastCheckpointSeconds = 0.0
+    /// The activation memory plan `options.memoryBudgetBytes` asked for, nil without one.
+    public private(set) var memoryPlan: ActivationMemoryPlan?
 
     /// A fresh model and optimiser for `configuration`, initialised from `options.seed`.
     public init(configuration: FlowConfiguration, options: TrainingOptions) {
         self.options = options
         model = RGFlowModel<Scalar>(configuration: configuration, seed: options.seed)
         model.network.recomputesActivations = options.recomputeSubnets
+        if let budget = options.memoryBudgetBytes {
+            memoryPlan = model.planActivationMemory(batchSize: options.batchSize, budgetBytes: budget)
+        }
         optimizer = AdamW(parameters: model.parameters, learningRate: options.learningRate,
                           weightDecay: options.weightDecay)
         paths = options.runPrefix(networkName: configuration.networkName).map(RunPaths.init)

@@ -39,6 +39,10 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var dtype = "float32"
     /// Recompute subnet activations in backward to save memory.
     public var recomputeSubnets = false
+    /// Bytes of tensors a step may hold; the trainer then measures each layer's activations
+    /// and recomputes only as many couplings as the budget needs (``ActivationMemoryPlan``).
+    /// nil: as ``recomputeSubnets`` says (`--memory_budget`).
+    public var memoryBudgetBytes: Int?
     /// The learning rate over the run (`--lr_schedule`, `--warmup_steps`, `--final_lr_fraction`).
     public var schedule = LearningRateSchedule()
     /// Test images whose bits/dim is measured after each plotted epoch, 0 for none
@@ -55,7 +59,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case data, dataPath, batchSize, learningRate, weightDecay, epochs, clipGradient, printStep, saveEpoch, keepEpoch
         case plotEpoch, outDirectory, outInfix, seed, trainSize, dtype, recomputeSubnets, schedule, evaluationSize
-        case plotTemperatures, saveMinutes
+        case plotTemperatures, saveMinutes, memoryBudgetBytes
     }
 
     /// Decodes stored options; keys an older checkpoint lacks take their defaults.
@@ -86,6 +90,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         evaluationSize = try read(.evaluationSize, defaults.evaluationSize)
         plotTemperatures = try read(.plotTemperatures, defaults.plotTemperatures)
         saveMinutes = try read(.saveMinutes, defaults.saveMinutes)
+        memoryBudgetBytes = try container.decodeIfPresent(Int.self, forKey: .memoryBudgetBytes)
     }
 
     /// `{out_dir}/{data}/{network}/out{infix}`: the prefix of the log file, the checkpoint

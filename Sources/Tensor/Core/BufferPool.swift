@@ -20,6 +20,44 @@ public enum BufferPool {
     }
 
     private static let state = Mutex(State())
+    // Allocation accounting for one thread at a time (``measuringThisThread(_:)``): other
+    // threads, such as a data loader, must not disturb what a measurement sees.
+    private static let measuredThread = Atomic<UInt>(0)
+    private static let measuredLive = Atomic<Int>(0)
+    private static let measuredPeak = Atomic<Int>(0)
+
+    /// Runs `body` while counting the tensor bytes this thread allocates and frees: inside it,
+    /// ``measuredLiveBytes`` and ``measuredPeakBytes`` start at zero. One measurement at a
+    /// time; a nested or concurrent call runs `body` without a measurement of its own.
+    public static func measuringThisThread<T>(_ body: () throws -> T) rethrows -> T {
+        let me = UInt(pthread_self())
+        guard measuredThread.compareExchange(expected: 0, desired: me, ordering: .sequentiallyConsistent).exchanged else {
+            return try body()
+        }
+        measuredLive.store(0, ordering: .relaxed)
+        measuredPeak.store(0, ordering: .relaxed)
+        defer { measuredThread.store(0, ordering: .sequentiallyConsistent) }
+        return try body()
+    }
+
+    /// Inside ``measuringThisThread(_:)``: bytes this thread allocated minus those it freed.
+    public static var measuredLiveBytes: Int { measuredLive.load(ordering: .relaxed) }
+
+    /// Inside ``measuringThisThread(_:)``: the most ``measuredLiveBytes`` reached since the
+    /// start or ``resetMeasuredPeak()``, what a computation held at once, independent of what
+    /// malloc and the cache keep resident.
+    public static var measuredPeakBytes: Int { measuredPeak.load(ordering: .relaxed) }
+
+    /// Starts a new peak from ``measuredLiveBytes``.
+    public static func resetMeasuredPeak() { measuredPeak.store(measuredLiveBytes, ordering: .relaxed) }
+
+    @inline(__always)
+    private static func account(_ bytes: Int) {
+        let thread = measuredThread.load(ordering: .relaxed)
+        guard thread != 0, thread == UInt(pthread_self()) else { return }
+        let now = measuredLive.wrappingAdd(bytes, ordering: .relaxed).newValue
+        if now > measuredPeak.load(ordering: .relaxed) { measuredPeak.store(now, ordering: .relaxed) }
+    }
 
     /// The most bytes the cache holds: `RGFLOW_BUFFER_CACHE_MB` if set, else half the physical
     /// memory. A training step frees and reallocates its whole activation set (15 GB for the
@@ -40,6 +78,7 @@ public enum BufferPool {
     }
 
     static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
+        account(byteCount)
         guard byteCount >= minimumPooledBytes else {
             return UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
         }
@@ -54,6 +93,7 @@ public enum BufferPool {
     }
 
     static func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        account(-byteCount)
         guard byteCount >= minimumPooledBytes else {
             pointer.deallocate()
             return
