@@ -93,6 +93,7 @@ private func measure<Scalar: TensorScalar & BinaryFloatingPoint>(_: Scalar.Type,
     var planned: [(String, Any)] = []
     if let budget = request.memoryBudget {
         let plan = model.planActivationMemory(batchSize: 64, budgetBytes: budget)
+        BufferPool.limitResidentBytes(to: budget)
         planned = [("planned_peak_mib", Double(plan.estimatedPeakBytes) / 1_048_576),
                    ("kept_layers", plan.recomputes.filter { !$0 }.count), ("layers", plan.recomputes.count)]
     }
@@ -102,6 +103,8 @@ private func measure<Scalar: TensorScalar & BinaryFloatingPoint>(_: Scalar.Type,
     var categories = [KernelTiming.Category: Double](), optimizerSeconds = 0.0
     // Step 0 warms up; then the floor is read with the pool emptied, step 1 warms the pool up
     // again, and steps 2 ... steps + 1 are timed.
+    var tensorPeak = 0.0
+    BufferPool.measuringThisThread {
     for step in 0...(request.steps + 1) {
         let timed = step > 1
         let start = DispatchTime.now().uptimeNanoseconds
@@ -125,6 +128,9 @@ private func measure<Scalar: TensorScalar & BinaryFloatingPoint>(_: Scalar.Type,
             floor = residentMemoryMiB().current
         }
     }
+    // Gradients and moments are allocated inside; the parameters were before.
+    tensorPeak = (Double(BufferPool.measuredPeakBytes) + parameterBytes) / 1_048_576
+    }
     var breakdown: [(String, Any)] = []
     if request.breakdown {
         let steps = Double(request.steps), total = times.reduce(0, +) / steps
@@ -138,5 +144,6 @@ private func measure<Scalar: TensorScalar & BinaryFloatingPoint>(_: Scalar.Type,
     }
     let peak = residentMemoryMiB().peak
     return [("step_s_median", times.sorted()[times.count / 2]), ("peak_rss_mib", peak), ("floor_rss_mib", floor),
-            ("activation_peak_mib", peak - floor), ("parameter_mib", parameterBytes / 1_048_576)] + breakdown + planned
+            ("activation_peak_mib", peak - floor), ("parameter_mib", parameterBytes / 1_048_576),
+            ("tensor_peak_mib", tensorPeak)] + breakdown + planned
 }

@@ -88,6 +88,8 @@ public final class Trainer<Scalar: TensorScalar> {
         model.network.recomputesActivations = options.recomputeSubnets
         if let budget = options.memoryBudgetBytes {
             memoryPlan = model.planActivationMemory(batchSize: options.batchSize, budgetBytes: budget)
+            // The buffer cache would otherwise hold freed buffers of every size it has seen.
+            BufferPool.limitResidentBytes(to: budget)
         }
         optimizer = AdamW(parameters: model.parameters, learningRate: options.learningRate,
                           weightDecay: options.weightDecay)

@@ -41,6 +41,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var recomputeSubnets = false
     /// Bytes of tensors a step may hold; the trainer then measures each layer's activations
     /// and recomputes only as many couplings as the budget needs (``ActivationMemoryPlan``).
+    /// The process-wide buffer cache is bounded by it too (``BufferPool/limitResidentBytes(to:)``).
     /// nil: as ``recomputeSubnets`` says (`--memory_budget`).
     public var memoryBudgetBytes: Int?
     /// The learning rate over the run (`--lr_schedule`, `--warmup_steps`, `--final_lr_fraction`).
