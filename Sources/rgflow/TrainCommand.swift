@@ -60,6 +60,9 @@ enum TrainCommand {
         options.keepEpoch = try flags.integer("keep_epoch", minimum: 0)
         options.plotEpoch = try flags.integer("plot_epoch", minimum: 0)
         options.outDirectory = flags.string("out_dir")!
+        if !options.outDirectory.isEmpty, let file = firstFile(onPathTo: options.outDirectory) {
+            throw UsageError("-o/--out_dir \(options.outDirectory): \(file) is a file, expected a folder (or a path to create)")
+        }
         options.outInfix = flags.string("out_infix")!
         options.seed = try SharedFlags.seed(flags)
         let trainSize = try flags.integer("train_size", minimum: 0)
@@ -103,6 +106,21 @@ enum TrainCommand {
         let command = (["rgflow"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         try withScalarType(options.dtype, Run(configuration: configuration, options: options, loader: loader, testLoader: testLoader,
                                               quiet: quiet, commandLine: command, networkFlags: networkFlags(flags)))
+    }
+
+    /// The first existing path on the way to `path` (itself included) that is not a folder.
+    static func firstFile(onPathTo path: String) -> String? {
+        var url = URL(fileURLWithPath: path).standardizedFileURL
+        var candidates: [String] = []
+        while url.path != "/" && !url.path.isEmpty {
+            candidates.append(url.path)
+            url.deleteLastPathComponent()
+        }
+        for candidate in candidates.reversed() {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isFolder), !isFolder.boolValue { return candidate }
+        }
+        return nil
     }
 
     /// Bytes from `8G`, `8GiB`, `512M`, `64K` or a plain count (powers of 1024); nil for "".

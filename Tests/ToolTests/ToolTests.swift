@@ -74,6 +74,14 @@ struct ToolTests {
             let lines = result.error.split(separator: "\n")
             #expect(!lines.isEmpty && lines[0].hasPrefix("rgflow"), "\(arguments): \(result.error)")
         }
+        // -o naming a regular file (or a path through one): the flag, the file and what was expected.
+        try Data("x".utf8).write(to: folder.appendingPathComponent("plain"))
+        for output in ["plain", "plain/runs"] {
+            let result = try #require(try runTool(["train", "-o", output, "--train_size", "64", "--epoch", "1"], in: folder))
+            #expect(result.status == 2)
+            #expect(result.error.split(separator: "\n").count == 1 && result.error.contains("-o/--out_dir \(output): ")
+                    && result.error.contains("plain is a file, expected a folder"), "\(result.error)")
+        }
         let help = try #require(try runTool(["train", "--help"], in: folder))
         #expect(help.status == 0)
         #expect(help.output.contains("--nlayers"))
