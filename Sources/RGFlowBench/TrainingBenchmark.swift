@@ -49,9 +49,12 @@ private struct SuiteOptions {
 
     var dtype: String { float64 ? "float64" : "float32" }
 
-    func header(_ suite: String) -> String {
-        "rgflow-bench \(suite): preset \(preset), batch 64, \(dtype), build \(buildDescription), "
-            + "\(Parallelism.threadCount) threads, \(rounds) alternated rounds of fresh processes"
+    /// The suite's first lines: what runs, and whether the peer can.
+    func printHeader(_ suite: String) {
+        print("rgflow-bench \(suite): preset \(preset), batch 64, \(dtype), build \(buildDescription), "
+              + "\(Parallelism.threadCount) threads, \(rounds) alternated rounds of fresh processes")
+        if !peerAvailable { print("(no PyTorch peer: set RGFLOW_PEER_PYTHON to a python with torch, see ../shared/peer/README.md)") }
+        print("")
     }
 }
 
@@ -78,11 +81,7 @@ private struct Samples {
 
 func runTrainingBenchmark(json: Bool, quick: Bool, arguments: [String]) throws {
     let options = try SuiteOptions(arguments: arguments, quick: quick)
-    if !json {
-        print(options.header("train"))
-        if !peerAvailable { print("(no PyTorch peer: set RGFLOW_PEER_PYTHON to a python with torch, see ../shared/peer/README.md)") }
-        print("")
-    }
+    if !json { options.printHeader("train") }
     // PyTorch keeping the paper network's activations needs more than 24 GiB (it was
     // OOM-killed here), so at that size only its recomputing mode runs.
     let peerModes = options.preset == "paper" ? [true] : [false, true]
@@ -177,11 +176,7 @@ private func printBreakdown(_ options: SuiteOptions, json: Bool) throws {
 
 func runInferenceBenchmark(json: Bool, quick: Bool, arguments: [String]) throws {
     let options = try SuiteOptions(arguments: arguments, quick: quick)
-    if !json {
-        print(options.header("inference"))
-        if !peerAvailable { print("(no PyTorch peer: set RGFLOW_PEER_PYTHON to a python with torch, see ../shared/peer/README.md)") }
-        print("")
-    }
+    if !json { options.printHeader("inference") }
     var ours = Samples(), peer = Samples()
     for _ in 0..<options.rounds {
         ours.add(runWorkerProcess(WorkerRequest(task: "inference", preset: options.preset, float64: options.float64,
