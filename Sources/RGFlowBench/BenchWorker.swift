@@ -105,31 +105,31 @@ private func measure<Scalar: TensorScalar & BinaryFloatingPoint>(_: Scalar.Type,
     // again, and steps 2 ... steps + 1 are timed.
     var tensorPeak = 0.0
     BufferPool.measuringThisThread {
-    for step in 0...(request.steps + 1) {
-        let timed = step > 1
-        let start = DispatchTime.now().uptimeNanoseconds
-        if timed && request.breakdown { KernelTiming.start() }
-        optimizer.parameters.forEach { $0.zeroGradient() }
-        let loss = model.loss(pixels: pixels, dequantizingWith: &generator)
-        loss.mean.backward()
-        if timed && request.breakdown { categories.merge(KernelTiming.stop(), uniquingKeysWith: +) }
-        let optimizerStart = DispatchTime.now().uptimeNanoseconds
-        _ = clipGradientNorm(optimizer.parameters, maxNorm: 1)
-        optimizer.update()
-        let end = DispatchTime.now().uptimeNanoseconds
-        if timed {
-            optimizerSeconds += Double(end - optimizerStart) / 1e9
-            times.append(Double(end - start) / 1e9)
+        for step in 0...(request.steps + 1) {
+            let timed = step > 1
+            let start = DispatchTime.now().uptimeNanoseconds
+            if timed && request.breakdown { KernelTiming.start() }
+            optimizer.parameters.forEach { $0.zeroGradient() }
+            let loss = model.loss(pixels: pixels, dequantizingWith: &generator)
+            loss.mean.backward()
+            if timed && request.breakdown { categories.merge(KernelTiming.stop(), uniquingKeysWith: +) }
+            let optimizerStart = DispatchTime.now().uptimeNanoseconds
+            _ = clipGradientNorm(optimizer.parameters, maxNorm: 1)
+            optimizer.update()
+            let end = DispatchTime.now().uptimeNanoseconds
+            if timed {
+                optimizerSeconds += Double(end - optimizerStart) / 1e9
+                times.append(Double(end - start) / 1e9)
+            }
+            if step == 0 {
+                // Between steps only the weights, gradients, moments and code are resident once the
+                // pool's cached activation buffers are returned: the floor activations sit on.
+                BufferPool.releaseCachedBuffers()
+                floor = residentMemoryMiB().current
+            }
         }
-        if step == 0 {
-            // Between steps only the weights, gradients, moments and code are resident once the
-            // pool's cached activation buffers are returned: the floor activations sit on.
-            BufferPool.releaseCachedBuffers()
-            floor = residentMemoryMiB().current
-        }
-    }
-    // Gradients and moments are allocated inside; the parameters were before.
-    tensorPeak = (Double(BufferPool.measuredPeakBytes) + parameterBytes) / 1_048_576
+        // Gradients and moments are allocated inside; the parameters were before.
+        tensorPeak = (Double(BufferPool.measuredPeakBytes) + parameterBytes) / 1_048_576
     }
     var breakdown: [(String, Any)] = []
     if request.breakdown {

@@ -26,7 +26,7 @@ private struct SuiteOptions {
         }
         steps = quick || preset == "paper" ? 3 : 7
         if let index = arguments.firstIndex(of: "--memory_budget") {
-            guard index + 1 < arguments.count, let bytes = SuiteOptions.bytes(arguments[index + 1]) else {
+            guard index + 1 < arguments.count, let bytes = Int(byteSize: arguments[index + 1]) else {
                 throw BenchError("--memory_budget takes a size such as 8G or 512M")
             }
             memoryBudget = bytes
@@ -37,15 +37,6 @@ private struct SuiteOptions {
 
     /// Bytes a step may hold under `--memory_budget`: an extra row of ours, planned for it.
     let memoryBudget: Int?
-
-    static func bytes(_ text: String) -> Int? {
-        let units: [Character: Double] = ["G": 1_073_741_824, "M": 1_048_576, "K": 1024]
-        let upper = text.uppercased()
-        if let unit = upper.last, let factor = units[unit], let value = Double(upper.dropLast()), value > 0 {
-            return Int(value * factor)
-        }
-        return Int(upper).flatMap { $0 > 0 ? $0 : nil }
-    }
 
     var dtype: String { float64 ? "float64" : "float32" }
 

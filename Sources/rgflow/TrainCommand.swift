@@ -123,22 +123,13 @@ enum TrainCommand {
         return nil
     }
 
-    /// Bytes from `8G`, `8GiB`, `512M`, `64K` or a plain count (powers of 1024); nil for "".
+    /// Bytes from `8G`, `8GiB`, `512M`, `64K` or a plain count (see `Int(byteSize:)`); nil for "".
     static func memorySize(_ text: String, flag: String) throws -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
-        guard !trimmed.isEmpty else { return nil }
-        let units: [(String, Double)] = [("GIB", 1_073_741_824), ("MIB", 1_048_576), ("KIB", 1024), ("G", 1_073_741_824),
-                                         ("M", 1_048_576), ("K", 1024), ("B", 1)]
-        var number = Substring(trimmed), factor = 1.0
-        if let (suffix, value) = units.first(where: { trimmed.hasSuffix($0.0) }) {
-            number = trimmed.dropLast(suffix.count)
-            factor = value
-        }
-        guard let value = Double(number.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0,
-              value * factor < 1_125_899_906_842_624 else {
+        guard !text.allSatisfy({ $0 == " " || $0 == "\t" }) else { return nil }
+        guard let bytes = Int(byteSize: text) else {
             throw UsageError("\(flag) '\(text)': expected a size such as 8G, 512M or 1048576 (bytes), above 0 and below 1 PiB")
         }
-        return Int(value * factor)
+        return bytes
     }
 
     /// The flags that name this run's network and output, to repeat in the next commands.

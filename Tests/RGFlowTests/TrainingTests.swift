@@ -33,6 +33,29 @@ struct TrainingTests {
         #expect(optimizer.step == 3)
     }
 
+    @Test("the fused in-place AdamW pass equals the update's tensor expression bit for bit",
+          arguments: [1, 7, 70_001])
+    func adamWFusedPass(count: Int) {
+        var generator = TensorRandomGenerator(seed: 11)
+        let start = Tensor<Float>.normal([count], using: &generator)
+        let parameter = Parameter(start)
+        let optimizer = AdamW(parameters: [parameter], learningRate: 3e-3, betas: (0.9, 0.999), epsilon: 1e-8, weightDecay: 0.05)
+        var p = start, m = Tensor<Float>.zeros([count]), v = Tensor<Float>.zeros([count])
+        for step in 1...4 {
+            let gradient = Tensor<Float>.normal([count], standardDeviation: Float(step), using: &generator)
+            parameter.gradient = gradient
+            optimizer.update()
+            // The update as tensor operations, each rounded to Float as the kernel rounds it.
+            m = m * Float(0.9) + gradient * Float(1 - 0.9)
+            v = v * Float(0.999) + gradient.squared() * Float(1 - 0.999)
+            let denominator = v.squareRoot() / Float((1 - pow(0.999, Double(step))).squareRoot()) + Float(1e-8)
+            p = p * Float(1 - 3e-3 * 0.05) - m / denominator * Float(3e-3 / (1 - pow(0.9, Double(step))))
+            #expect(parameter.value.scalars == p.scalars, "step \(step): parameters differ")
+            #expect(optimizer.firstMoments[0]!.scalars == m.scalars && optimizer.secondMoments[0]!.scalars == v.scalars,
+                    "step \(step): moments differ")
+        }
+    }
+
     @Test("a parameter without a gradient is left alone")
     func adamWSkipsMissingGradients() {
         let a = Parameter(Tensor<Double>(shape: [1], scalars: [1])), b = Parameter(Tensor<Double>(shape: [1], scalars: [1]))

@@ -43,23 +43,19 @@ public final class AdamW<Scalar: TensorScalar> {
         secondMoments = Array(repeating: nil, count: parameters.count)
     }
 
-    /// One update of every parameter that has a gradient.
+    /// One update of every parameter that has a gradient, each in one fused in-place pass
+    /// (``Tensor/adamWUpdate(_:gradient:firstMoment:secondMoment:coefficients:)``, the
+    /// formula above bit for bit).
     public func update() {
         step += 1
-        let (beta1, beta2) = betas
-        let correction1 = 1 - Foundation.pow(beta1, Double(step))
-        let correction2 = 1 - Foundation.pow(beta2, Double(step))
-        let stepSize = Scalar(learningRate / correction1)
-        let rootCorrection2 = Scalar(correction2.squareRoot())
+        let coefficients = AdamWCoefficients<Scalar>(learningRate: learningRate, betas: betas, epsilon: epsilon,
+                                                     weightDecay: weightDecay, step: step)
         for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.gradient else { continue }
-            let m = (firstMoments[index] ?? .zeros(gradient.shape)) * Scalar(beta1) + gradient * Scalar(1 - beta1)
-            let v = (secondMoments[index] ?? .zeros(gradient.shape)) * Scalar(beta2) + gradient.squared() * Scalar(1 - beta2)
-            firstMoments[index] = m
-            secondMoments[index] = v
-            let decayed = parameter.value * Scalar(1 - learningRate * weightDecay)
-            let denominator = v.squareRoot() / rootCorrection2 + Scalar(epsilon)
-            parameter.value = decayed - m / denominator * stepSize
+            if firstMoments[index] == nil { firstMoments[index] = .zeros(gradient.shape) }
+            if secondMoments[index] == nil { secondMoments[index] = .zeros(gradient.shape) }
+            Tensor.adamWUpdate(&parameter.value, gradient: gradient, firstMoment: &firstMoments[index]!,
+                               secondMoment: &secondMoments[index]!, coefficients: coefficients)
         }
     }
 

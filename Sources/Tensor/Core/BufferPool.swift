@@ -171,6 +171,18 @@ public enum BufferPool {
         if !kept { systemDeallocate(address, size) }
     }
 
+    /// Runs `body` with `count` uninitialised scalars of kernel scratch taken from the pool
+    /// and returned to it afterwards: the per-call buffers of the GEMM and the column sums
+    /// reach hundreds of KiB, and fresh pages for them on every call were page faults.
+    static func withScratch<Scalar, Result>(
+        _: Scalar.Type, count: Int, _ body: (UnsafeMutablePointer<Scalar>) throws -> Result
+    ) rethrows -> Result {
+        let byteCount = Swift.max(1, count * MemoryLayout<Scalar>.stride)
+        let raw = allocate(byteCount: byteCount)
+        defer { deallocate(raw, byteCount: byteCount) }
+        return try body(raw.bindMemory(to: Scalar.self, capacity: count))
+    }
+
     /// Returns every cached buffer to the system (e.g. before a memory measurement).
     public static func releaseCachedBuffers() {
         let buffers = state.withLock { state -> [(UInt, Int)] in

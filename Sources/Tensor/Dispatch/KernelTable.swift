@@ -67,6 +67,12 @@ extension ScalarKernels {
                     FusedKernels.scaleBackward(V.self, rows: rows, columns: columns, upstream: upstream, x: x,
                                                output: output, scale: scale, appliesTanh: tanh, dx: dx, dscale: dscale)
                 }
+            },
+            adamW: { count, coefficients, gradient, parameter, firstMoment, secondMoment in
+                KernelTiming.measure(.fused) {
+                    OptimizerKernels.adamW(V.self, count: count, coefficients: coefficients, gradient: gradient,
+                                           parameter: parameter, firstMoment: firstMoment, secondMoment: secondMoment)
+                }
             }
         )
     }

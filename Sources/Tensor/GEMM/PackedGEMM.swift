@@ -81,37 +81,37 @@ enum PackedGEMM {
         let nr = vectors * V.scalarCount
         let kcMax = kc(Scalar.self)
         let slivers = (columns.count + nr - 1) / nr
-        let packed = UnsafeMutablePointer<Scalar>.allocate(capacity: slivers * min(kcMax, o.k) * nr)
-        defer { packed.deallocate() }
-        let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: mr * nr)
-        defer { scratch.deallocate() }
+        BufferPool.withScratch(Scalar.self, count: slivers * min(kcMax, o.k) * nr) { packed in
+            let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: mr * nr)
+            defer { scratch.deallocate() }
 
-        for pc in stride(from: 0, to: o.k, by: kcMax) {
-            let kc = min(kcMax, o.k - pc)
-            packB(o, pc: pc, kc: kc, columns: columns, nr: nr, into: packed)
-            // Only the first K block applies beta (0: overwrite) and the bias.
-            let accumulate = pc > 0 || o.beta != 0
-            let bias = pc == 0 ? o.bias : nil
-            for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: mc) {
-                let icEnd = min(ic + mc, rows.upperBound)
-                for sliver in 0..<slivers {
-                    let j = columns.lowerBound + sliver * nr
-                    let width = min(nr, columns.upperBound - j)
-                    let b = UnsafePointer(packed + sliver * kc * nr)
-                    for ir in stride(from: ic, to: icEnd, by: mr) {
-                        let height = min(mr, icEnd - ir)
-                        let panel = microPanel(o, row: ir, height: height, pc: pc)
-                        if height == mr && width == nr {
-                            kernel(V.self, vectors, kc, panel, b, o.c + ir * o.cRowStride + j, o.cRowStride,
-                                   bias.map { $0 + j }, accumulate)
-                        } else {
-                            kernel(V.self, vectors, kc, panel, b, scratch, nr, nil, false)
-                            for i in 0..<height {
-                                let target = o.c + (ir + i) * o.cRowStride + j
-                                for jj in 0..<width {
-                                    var value = scratch[i * nr + jj]
-                                    if let bias { value += bias[j + jj] }
-                                    target[jj] = accumulate ? target[jj] + value : value
+            for pc in stride(from: 0, to: o.k, by: kcMax) {
+                let kc = min(kcMax, o.k - pc)
+                packB(o, pc: pc, kc: kc, columns: columns, nr: nr, into: packed)
+                // Only the first K block applies beta (0: overwrite) and the bias.
+                let accumulate = pc > 0 || o.beta != 0
+                let bias = pc == 0 ? o.bias : nil
+                for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: mc) {
+                    let icEnd = min(ic + mc, rows.upperBound)
+                    for sliver in 0..<slivers {
+                        let j = columns.lowerBound + sliver * nr
+                        let width = min(nr, columns.upperBound - j)
+                        let b = UnsafePointer(packed + sliver * kc * nr)
+                        for ir in stride(from: ic, to: icEnd, by: mr) {
+                            let height = min(mr, icEnd - ir)
+                            let panel = microPanel(o, row: ir, height: height, pc: pc)
+                            if height == mr && width == nr {
+                                kernel(V.self, vectors, kc, panel, b, o.c + ir * o.cRowStride + j, o.cRowStride,
+                                       bias.map { $0 + j }, accumulate)
+                            } else {
+                                kernel(V.self, vectors, kc, panel, b, scratch, nr, nil, false)
+                                for i in 0..<height {
+                                    let target = o.c + (ir + i) * o.cRowStride + j
+                                    for jj in 0..<width {
+                                        var value = scratch[i * nr + jj]
+                                        if let bias { value += bias[j + jj] }
+                                        target[jj] = accumulate ? target[jj] + value : value
+                                    }
                                 }
                             }
                         }

@@ -49,34 +49,34 @@ enum FusedKernels {
         typealias V = E.V
         let width = V.scalarCount, block = ReductionKernels.rowBlock
         let blocks = max(1, (rows + block - 1) / block)
-        let partial = UnsafeMutablePointer<V.Scalar>.allocate(capacity: 2 * blocks * columns)
-        defer { partial.deallocate() }
-        let firstPartial = partial, secondPartial = partial + blocks * columns
-        Parallelism.forEachChunk(of: blocks, minimumChunk: max(1, (1 << 14) / max(block * columns, 1))) { range in
-            for index in range {
-                // Column chunk outside, the block's rows inside: the sums stay in registers and
-                // the block's rows (32 x columns) stay in L1 while each chunk walks them.
-                var column = 0
-                while column < columns {
-                    let lanes = min(width, columns - column)
-                    var a = V(repeating: 0), b = V(repeating: 0)
-                    for row in (index * block)..<min(rows, (index + 1) * block) {
-                        let (u, w) = element.values(row: row, column: column, lanes: lanes)
-                        a = a + u
-                        b = b + w
+        BufferPool.withScratch(V.Scalar.self, count: 2 * blocks * columns) { partial in
+            let firstPartial = partial, secondPartial = partial + blocks * columns
+            Parallelism.forEachChunk(of: blocks, minimumChunk: max(1, (1 << 14) / max(block * columns, 1))) { range in
+                for index in range {
+                    // Column chunk outside, the block's rows inside: the sums stay in registers and
+                    // the block's rows (32 x columns) stay in L1 while each chunk walks them.
+                    var column = 0
+                    while column < columns {
+                        let lanes = min(width, columns - column)
+                        var a = V(repeating: 0), b = V(repeating: 0)
+                        for row in (index * block)..<min(rows, (index + 1) * block) {
+                            let (u, w) = element.values(row: row, column: column, lanes: lanes)
+                            a = a + u
+                            b = b + w
+                        }
+                        store(a, firstPartial + index * columns + column, lanes)
+                        if second != nil { store(b, secondPartial + index * columns + column, lanes) }
+                        column += lanes
                     }
-                    store(a, firstPartial + index * columns + column, lanes)
-                    if second != nil { store(b, secondPartial + index * columns + column, lanes) }
-                    column += lanes
                 }
             }
-        }
-        var column = 0
-        while column < columns {
-            let lanes = min(width, columns - column)
-            store(pairwise(V.self, firstPartial + column, columns, 0..<blocks, lanes), first + column, lanes)
-            if let second { store(pairwise(V.self, secondPartial + column, columns, 0..<blocks, lanes), second + column, lanes) }
-            column += lanes
+            var column = 0
+            while column < columns {
+                let lanes = min(width, columns - column)
+                store(pairwise(V.self, firstPartial + column, columns, 0..<blocks, lanes), first + column, lanes)
+                if let second { store(pairwise(V.self, secondPartial + column, columns, 0..<blocks, lanes), second + column, lanes) }
+                column += lanes
+            }
         }
     }
 
