@@ -33,26 +33,20 @@ extension ResidualNetwork {
         let scaleVariable = scale.scale.variable
         inputs.append(scaleVariable)
         let gain = scaleVariable.value
-        // Forward, keeping each Swish's input and output for the backward pass.
-        var x = input.value
-        var swishInputs: [[Tensor<Scalar>]] = [], swishOutputs: [[Tensor<Scalar>]] = []
-        for (blockIndex, block) in blocks.enumerated() {
-            var a = x
-            var pre: [Tensor<Scalar>] = [], post: [Tensor<Scalar>] = []
-            for (pairIndex, pair) in block.enumerated() {
-                let activated = a.swish(beta: betas[blockIndex][pairIndex])
-                pre.append(a)
-                post.append(activated)
-                a = Tensor.matmul(activated, weights[blockIndex][pairIndex], transposingB: true, bias: pair.linear.bias.value)
+        // Forward tile by tile through every layer, keeping each Swish's input and output (and
+        // the last block's output) only when a backward pass will ask for them.
+        let recording = GradientMode.isRecording && inputs.contains(where: \.requiresGradient)
+        let layers = blocks.indices.map { b in
+            blocks[b].indices.map { p in
+                Tensor<Scalar>.ResidualLayer(beta: betas[b][p], weight: weights[b][p], bias: blocks[b][p].linear.bias.value)
             }
-            x = (x + a) * shortcut
-            swishInputs.append(pre)
-            swishOutputs.append(post)
         }
-        let scaled = x * gain
-        let output = appliesTanh ? scaled.tanh() : scaled
+        let (output, kept) = Tensor.residualNetworkForward(input.value, blocks: layers, shortcut: shortcut, gain: gain,
+                                                           appliesTanh: appliesTanh, keepingActivations: recording)
         ActivationProbe.report(appliesTanh ? "s network" : "t network", self, input: input.value, output: output)
-        let last = x, tanh = appliesTanh, layout = blocks.map(\.count)
+        guard let kept else { return Variable(output) }
+        let swishInputs = kept.swishInputs, swishOutputs = kept.swishOutputs
+        let last = kept.last, tanh = appliesTanh, layout = blocks.map(\.count)
         return Variable.custom(inputs, value: output) { upstream in
             var gradients = [Tensor<Scalar>?](repeating: nil, count: inputs.count)
             var (dx, dgain) = Tensor.scaleBackward(upstream: upstream, input: last, output: output, scale: gain, appliesTanh: tanh)

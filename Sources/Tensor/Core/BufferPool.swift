@@ -26,7 +26,11 @@ public enum BufferPool {
         mutating func evict() -> [(UInt, Int)] {
             var evicted: [(UInt, Int)] = []
             while liveBytes + cachedBytes > residentLimit, let size = free.keys.max() {
-                guard let address = free[size]?.popLast() else { break }
+                // An emptied size class is removed where it empties, but stay safe if one is left.
+                guard let address = free[size]?.popLast() else {
+                    free[size] = nil
+                    continue
+                }
                 if free[size]?.isEmpty == true { free[size] = nil }
                 cachedBytes -= size
                 evicted.append((address, size))
@@ -142,6 +146,9 @@ public enum BufferPool {
         let (reused, evicted) = state.withLock { state -> (UInt?, [(UInt, Int)]) in
             state.liveBytes += size
             if let address = state.free[size]?.popLast() {
+                // An empty class left behind would end an eviction early (it stops at the
+                // largest class), leaving buffers past the resident limit cached.
+                if state.free[size]?.isEmpty == true { state.free[size] = nil }
                 state.cachedBytes -= size
                 return (address, [])
             }

@@ -41,6 +41,8 @@ public struct ScalarKernels<Scalar: TensorScalar>: Sendable {
     let scaleBackward: @Sendable (_ rows: Int, _ columns: Int, UnsafePointer<Scalar>, UnsafePointer<Scalar>,
                                   UnsafePointer<Scalar>, UnsafePointer<Scalar>, Bool, UnsafeMutablePointer<Scalar>,
                                   UnsafeMutablePointer<Scalar>) -> Void
+    /// A residual subnet's forward, tile by tile (``ResidualNetworkKernels``).
+    let residualForward: @Sendable (ResidualForwardOperands<Scalar>) -> Void
     /// The AdamW update in place: count, coefficients, g → p, m, v.
     let adamW: @Sendable (_ count: Int, AdamWCoefficients<Scalar>, UnsafePointer<Scalar>, UnsafeMutablePointer<Scalar>,
                           UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void

@@ -68,6 +68,11 @@ extension ScalarKernels {
                                                output: output, scale: scale, appliesTanh: tanh, dx: dx, dscale: dscale)
                 }
             },
+            residualForward: { operands in
+                KernelTiming.measure(.gemm) {
+                    ResidualNetworkKernels.forward(V.self, G.self, operands, allowedVectorCounts: gemmVectorCounts)
+                }
+            },
             adamW: { count, coefficients, gradient, parameter, firstMoment, secondMoment in
                 KernelTiming.measure(.fused) {
                     OptimizerKernels.adamW(V.self, count: count, coefficients: coefficients, gradient: gradient,

@@ -124,7 +124,7 @@ enum PackedGEMM {
     /// Rows `row ..< row + height` of A from column `pc`; missing rows repeat the first
     /// (their results land in the scratch tile and are dropped).
     @inline(__always)
-    private static func microPanel<Scalar>(_ o: GEMMOperands<Scalar>, row: Int, height: Int, pc: Int) -> MicroPanelA<Scalar> {
+    static func microPanel<Scalar>(_ o: GEMMOperands<Scalar>, row: Int, height: Int, pc: Int) -> MicroPanelA<Scalar> {
         let base = o.a + row * o.aRowStride + pc * o.aColumnStride
         func rowPointer(_ i: Int) -> UnsafePointer<Scalar> { i < height ? base + i * o.aRowStride : base }
         return MicroPanelA(row0: rowPointer(0), row1: rowPointer(1), row2: rowPointer(2),
@@ -133,7 +133,7 @@ enum PackedGEMM {
     }
 
     @inline(__always)
-    private static func kernel<V: SIMD>(
+    static func kernel<V: SIMD>(
         _: V.Type, _ vectors: Int, _ kc: Int, _ a: MicroPanelA<V.Scalar>, _ b: UnsafePointer<V.Scalar>,
         _ c: UnsafeMutablePointer<V.Scalar>, _ cRowStride: Int, _ bias: UnsafePointer<V.Scalar>?, _ accumulate: Bool
     ) where V.Scalar: TensorScalar {
@@ -147,7 +147,7 @@ enum PackedGEMM {
 
     /// Packs B[pc ..< pc + kc, columns] into NR-wide slivers, each kc x NR row-major, zero past
     /// the last column (BLIS's packed B micro-panels).
-    private static func packB<Scalar: TensorScalar>(
+    static func packB<Scalar: TensorScalar>(
         _ o: GEMMOperands<Scalar>, pc: Int, kc: Int, columns: Range<Int>, nr: Int,
         into packed: UnsafeMutablePointer<Scalar>
     ) {
