@@ -77,7 +77,9 @@ enum EvaluateCommand {
                 for (index, temperature) in temperatures.enumerated() {
                     var generator = TensorRandomGenerator(seed: SplitMix64.combine(seed, UInt64(index)))
                     let pixels = model.samplePixels(count: samples, temperature: Scalar(temperature), using: &generator)
-                    print("samples at T = \(RunHistory.key(temperature)): \(score.score(pixels.converted(to: Float.self)))")
+                    let report = score.score(pixels.converted(to: Float.self))
+                    print("samples at T = \(RunHistory.key(temperature)): \(report)")
+                    print("    \(report.medianMeasurements)")
                 }
             }
             guard bitsPerDimension.isFinite else {

@@ -73,6 +73,20 @@ struct MSDSSampleScoreTests {
         #expect(report.description.hasPrefix("msds1 sample score 1.0 (8/8 look like MSDS"))
     }
 
+    @Test("the median measurements are the middle values of the assessments")
+    func medianMeasurements() {
+        func assessment(_ blobs: Int, _ spread: Float?, _ bright: Int) -> MSDSImageAssessment {
+            MSDSImageAssessment(blobCount: blobs, occupiedCells: blobs - 1, strayBlobCount: 16 - blobs, backgroundMean: Float(bright) / 100,
+                                brightBackgroundPixels: bright, colorSpread: spread, ellipseBrightness: spread.map { 1 - $0 },
+                                ellipseElongation: Float(blobs) / 4,
+                                failedCriterion: nil, failureReason: nil)
+        }
+        let report = MSDSScoreReport(variant: .msds1, assessments: [assessment(16, 0.2, 9), assessment(3, nil, 1), assessment(12, 0.6, 4)])
+        #expect(report.medianMeasurements == "medians: 12 blobs, 11 cells held, 4 strays, background mean 0.04, "
+                    + "4 bright background pixels, ellipse elongation 3.0, brightness 0.8, colour range 153/255")
+        #expect(MSDSScoreReport(variant: .msds2, assessments: []).medianMeasurements == "medians: no images")
+    }
+
     @Test("prior noise through a sigmoid fails on the background", arguments: ["gaussian", "laplace"])
     func priorNoiseFails(prior: String) {
         var generator = TensorRandomGenerator(seed: 11)
@@ -108,6 +122,45 @@ struct MSDSSampleScoreTests {
             #expect(assessment.failedCriterion == .lattice)
             #expect(assessment.blobCount == 0 && assessment.occupiedCells == 0 && assessment.backgroundMean == 0)
         }
+    }
+
+    @Test("round discs of an ellipse's area at the ellipses' places and colours fail on elongation, the ellipses pass",
+          arguments: MSDSVariant.allCases)
+    func roundDiscsFail(variant: MSDSVariant) {
+        let dataset = MSDSDataset(variant: variant, split: .test, count: 40)
+        let score = MSDSSampleScore(variant: variant)
+        var discsJudged = 0
+        for index in 0..<dataset.count {
+            let ellipses = dataset.labels(at: index)
+            let real = score.assess(planes: rendered(ellipses))
+            guard real.looksLikeMSDS else { continue }
+            #expect(real.ellipseElongation! > 2.2, "image \(index): \(real)")
+            // Each ellipse replaced by a disc of the same area (3π, radius √3), anti-aliased by
+            // 8 x 8 supersampling, in its colour.
+            var planes = [Float](repeating: 0, count: 3 * 32 * 32)
+            for ellipse in ellipses {
+                let colour = [ellipse.red, ellipse.green, ellipse.blue].map { Float($0) / 255 }
+                for row in max(0, Int(ellipse.y) - 3)..<min(32, Int(ellipse.y) + 4) {
+                    for column in max(0, Int(ellipse.x) - 3)..<min(32, Int(ellipse.x) + 4) {
+                        var covered = 0
+                        for sy in 0..<8 {
+                            for sx in 0..<8 {
+                                let dx = Double(column) + (Double(sx) + 0.5) / 8 - ellipse.x
+                                let dy = Double(row) + (Double(sy) + 0.5) / 8 - ellipse.y
+                                if dx * dx + dy * dy <= 3 { covered += 1 }
+                            }
+                        }
+                        for channel in 0..<3 { planes[channel * 1024 + row * 32 + column] += Float(covered) / 64 * colour[channel] }
+                    }
+                }
+            }
+            let discs = score.assess(planes: planes)
+            if discs.failedCriterion == .lattice { continue }  // a disc too dark to detect
+            #expect(discs.failedCriterion == .elongation, "image \(index): \(discs)")
+            #expect(discs.ellipseElongation! < 1.2, "image \(index): \(discs)")
+            discsJudged += 1
+        }
+        #expect(discsJudged >= 30, "only \(discsJudged) of 40 disc images reached the elongation criterion")
     }
 
     @Test("a single ellipse occupies one cell, too few")

@@ -25,6 +25,11 @@ struct MSDSBlob: Sendable, Hashable {
     var centroidX: Float
     /// Brightness-weighted mean y over ``neighbourhood``.
     var centroidY: Float
+    /// The ratio of the long axis to the short one, √(λ₁/λ₂) for λ₁ ≥ λ₂ the eigenvalues
+    /// of the brightness-weighted covariance of the points of ``neighbourhood`` (each pixel a
+    /// unit square, so a single pixel measures 1): MSDS's 6 x 2 ellipses are elongated, the
+    /// faint round dots of a poorly trained model are not.
+    var elongation: Float
 }
 
 /// The brightness map and bright blobs of one `[3, side, side]` image.
@@ -122,11 +127,23 @@ struct MSDSBlobMap: Sendable {
             weightedX += weight * (Float(pixel % side) + 0.5)
             weightedY += weight * (Float(pixel / side) + 0.5)
         }
+        let meanX = weightedX / total, meanY = weightedY / total
+        // A unit square's own variance is 1/12 along each axis.
+        var xx: Float = 1.0 / 12, yy: Float = 1.0 / 12, xy: Float = 0
+        for pixel in neighbourhood {
+            let weight = brightness[pixel] / total
+            let dx = Float(pixel % side) + 0.5 - meanX, dy = Float(pixel / side) + 0.5 - meanY
+            xx += weight * dx * dx
+            yy += weight * dy * dy
+            xy += weight * dx * dy
+        }
+        let half = (xx + yy) / 2, root = (((xx - yy) / 2) * ((xx - yy) / 2) + xy * xy).squareRoot()
+        let elongation = ((half + root) / max(half - root, 1e-6)).squareRoot()
         return MSDSBlob(
             pixels: pixels, neighbourhood: neighbourhood, peakBrightness: brightness[peak],
             peakColor: (0..<3).map { unitClamped(planes[$0 * planeSize + peak]) },
             effectiveArea: total / brightness[peak],
-            centroidX: weightedX / total, centroidY: weightedY / total)
+            centroidX: meanX, centroidY: meanY, elongation: elongation)
     }
 
     /// `value` clamped to [0, 1], NaN as 0: the byte the PNG grids would show, as a fraction.
