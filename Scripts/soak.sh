@@ -11,7 +11,7 @@ rgflow="${RGFLOW:-$root/.build/release/rgflow}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # 8 batches an epoch; a mid-epoch checkpoint after nearly every batch (save_minutes 0.0005 = 30 ms).
-flags=(--nlayers 1 --nresblocks 1 --nhidden 8 --train_size 256 --batch_size 32 --epoch 200 --plot_epoch 10
+flags=(--kernel_size 4 --nlayers 1 --nresblocks 1 --nhidden 8 --train_size 256 --batch_size 32 --epoch 200 --plot_epoch 10
        --eval_size 64 --keep_epoch 4 --save_minutes 0.0005 --seed 3 --threads 1 --no_stdout)
 check="python3 $root/Scripts/soak_check.py"
 

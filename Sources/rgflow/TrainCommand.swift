@@ -8,13 +8,13 @@ import Tensor
 
 enum TrainCommand {
     static let specifications = SharedFlags.network + SharedFlags.run + [
-        FlagSpecification(["batch_size"], default: "64", "images per batch"),
+        FlagSpecification(["batch_size"], default: "32", "images per batch (paper: 64)"),
         FlagSpecification(["lr"], default: "8e-3", "AdamW learning rate, the peak of the schedule (reference: 1e-3)"),
         FlagSpecification(["lr_schedule"], default: "cosine", "cosine (linear warm-up, cosine decay) or constant (the reference)"),
         FlagSpecification(["warmup_steps"], default: "200", "steps of linear warm-up (cosine)"),
         FlagSpecification(["final_lr_fraction"], default: "0", "the last step's rate as a fraction of --lr (cosine)"),
         FlagSpecification(["weight_decay"], default: "5e-2", "AdamW decoupled weight decay"),
-        FlagSpecification(["epoch"], default: "6", "epochs to train (paper: 500)"),
+        FlagSpecification(["epoch"], default: "5", "epochs to train (paper: 500)"),
         FlagSpecification(["clip_grad"], default: "1", "global gradient-norm clip; 0 disables"),
         FlagSpecification(["train_size"], default: "12800", "train on the first N training images; 0 for all"),
         FlagSpecification(["print_step"], default: "1", "log every N batches; 0 never"),
@@ -22,7 +22,7 @@ enum TrainCommand {
         FlagSpecification(["save_minutes"], default: "10", "also checkpoint inside an epoch every M minutes of training (the newest two kept); 0 never"),
         FlagSpecification(["keep_epoch"], default: "10", "keep the checkpoints of epochs divisible by N"),
         FlagSpecification(["plot_epoch"], default: "1", "sample grid every N epochs; 0 never"),
-        FlagSpecification(["plot_temperatures"], default: "1,0.5", "temperatures of the sample grids, e.g. 1,0.5"),
+        FlagSpecification(["plot_temperatures"], default: "1,0.8", "temperatures of the sample grids, e.g. 1,0.5"),
         FlagSpecification(["eval_size"], default: "1000", "test images whose bits/dim is measured at each plot epoch; 0 never"),
         FlagSpecification(["no_stdout"], value: false, "do not print log lines or progress"),
         FlagSpecification(["recompute"], value: false, "recompute subnet activations in backward (less memory)"),
@@ -32,9 +32,10 @@ enum TrainCommand {
 
     static let summary = """
         Trains RG-Flow. With no flags: msds1 generated in memory (no files, no downloads), a small
-        network, 6 epochs of 12800 images at a peak rate of 8e-3 with warm-up and cosine decay,
-        grids at T = 1 and 0.5; the paper's settings are --nlayers 8,6,4,2 --nresblocks 4 --nmlp 2
-        --nhidden 512 --epoch 500 --train_size 0 --lr 1e-3 --lr_schedule constant. Output goes to
+        network with 8x8 blocks (one MSDS cell each), 5 epochs of 12800 images in batches of 32 at a
+        peak rate of 8e-3 with warm-up and cosine decay, grids at T = 1 and 0.8; the paper's
+        settings are --kernel_size 4 --nlayers 8,6,4,2 --nresblocks 4 --nmlp 2 --nhidden 512
+        --batch_size 64 --epoch 500 --train_size 0 --lr 1e-3 --lr_schedule constant. Output goes to
         {out_dir}/{data}/{network}/out{infix}.log, ..._save/{epoch}.safetensors and
         ..._epoch_sample/epoch{e}.png; a run resumes from its newest checkpoint.
         """

@@ -34,7 +34,7 @@ struct ToolTests {
         #expect(flags.isSet("no_stdout"))
         #expect(try flags.real("lr") == 0.01)
         #expect(flags.string("out_dir") == "out")
-        #expect(flags.string("batch_size") == "64")
+        #expect(flags.string("batch_size") == "32")
     }
 
     @Test("mistakes give one clear line", arguments: [
@@ -67,7 +67,7 @@ struct ToolTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rgflow-tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        for arguments in [["train", "--bogus"], ["train", "--nlayers", "1,2,3"], ["sample", "--checkpoint", "/nonexistent/1.safetensors"],
+        for arguments in [["train", "--bogus"], ["train", "--nlayers", "1,2"], ["sample", "--checkpoint", "/nonexistent/1.safetensors"],
                           ["evaluate"], ["frobnicate"]] {
             let result = try #require(try runTool(arguments, in: folder))
             #expect(result.status != 0, "\(arguments) exited 0")
@@ -98,7 +98,7 @@ struct ExploreToolTests {
     static func trainedRun() throws -> (folder: URL, flags: [String])? {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rgflow-explore-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let flags = ["--nlayers", "1", "--nresblocks", "1", "--nhidden", "8", "-o", folder.appendingPathComponent("runs").path]
+        let flags = ["--kernel_size", "4", "--nlayers", "1", "--nresblocks", "1", "--nhidden", "8", "-o", folder.appendingPathComponent("runs").path]
         guard let result = try runTool(["train", "--train_size", "64", "--batch_size", "32", "--epoch", "1", "--plot_epoch", "0",
                                         "--no_stdout"] + flags, in: folder) else { return nil }
         #expect(result.status == 0, "\(result.error)")
@@ -147,12 +147,13 @@ struct ExploreToolTests {
         #expect(mismatch.error.contains("holds network laplace_nl1_nr1_nm1_nh8, the flags name laplace_nl1_nr1_nm1_nh16"), "\(mismatch.error)")
     }
 
-    @Test("explore cones runs with the default flags at every side, cutting the per-level lists to each L",
+    @Test("explore cones runs with the default per-level lists at every side, cutting or extending them to each L",
           .enabled(if: (try? runTool(["--help"])) != nil, "the rgflow binary is not built beside the tests"))
     func conesWithDefaults() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rgflow-cones-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try #require(try runTool(["explore", "cones", "--output_dir", folder.path]))
+        // K = 4 (the paper's), whose cones the comment below describes; the lists are the defaults.
+        let result = try #require(try runTool(["explore", "cones", "--kernel_size", "4", "--output_dir", folder.path]))
         #expect(result.status == 0, "\(result.error)")
         struct Row: Decodable { var side, touched, latents: Int }
         let rows = try JSONDecoder().decode([Row].self, from: Data(contentsOf: folder.appendingPathComponent("cones.json")))

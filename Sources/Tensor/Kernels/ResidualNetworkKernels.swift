@@ -44,10 +44,15 @@ struct ResidualForwardOperands<Scalar: TensorScalar> {
 
 enum ResidualNetworkKernels {
     /// Rows per tile: a multiple of MR (so the GEMM computes every row as the untiled product
-    /// does) sized so one tile's activations stay in L2.
-    static func tileRows(widest: Int, scalarBytes: Int) -> Int {
-        let rows = (256 * 1024) / max(1, 3 * widest * scalarBytes)
-        return min(192, max(2, rows / PackedGEMM.mr)) * PackedGEMM.mr
+    /// does) sized so one tile's activations stay in L2, and small enough that every thread
+    /// gets about four tiles (whole tiles split unevenly over threads otherwise: 512 rows in
+    /// tiles of 108 left one of two threads 40% more work).
+    static func tileRows(rows: Int, widest: Int, scalarBytes: Int, threads: Int) -> Int {
+        let mr = PackedGEMM.mr
+        let cacheRows = (256 * 1024) / max(1, 3 * widest * scalarBytes)
+        let balancedRows = (rows + 4 * threads - 1) / (4 * threads)
+        let chosen = min(cacheRows, balancedRows, 192)
+        return max(2, (chosen + mr - 1) / mr) * mr
     }
 
     static func forward<V: FloatVector, G: SIMD>(
@@ -62,7 +67,8 @@ enum ResidualNetworkKernels {
         }
         defer { packed.forEach { $0.release() } }
         let widest = o.layers.reduce(o.width) { max($0, $1.inputs, $1.outputs) }
-        let tile = tileRows(widest: widest, scalarBytes: MemoryLayout<Scalar>.stride)
+        let tile = tileRows(rows: o.rows, widest: widest, scalarBytes: MemoryLayout<Scalar>.stride,
+                            threads: Parallelism.threadCount)
         let tiles = (o.rows + tile - 1) / tile
         let minimumTiles = o.flops < PackedGEMM.parallelFlopThreshold ? tiles : 1
         Parallelism.forEachChunk(of: tiles, minimumChunk: minimumTiles) { range in
