@@ -171,7 +171,8 @@ enum TrainCommand {
             trainer.commandLine = commandLine
             let suffix = networkFlags.isEmpty ? "" : " " + networkFlags
             trainer.nextSteps = [
-                "sample: swift run -c release --traits NativeCPU rgflow sample\(suffix) --temperature 0.5",
+                "sample: swift run -c release --traits NativeCPU rgflow sample\(suffix) --temperature "
+                    + RunHistory.key(options.plotTemperatures.min() ?? 1),
                 "explore: swift run -c release --traits NativeCPU rgflow explore receptive-fields\(suffix)",
             ]
             if let variant = MSDSVariant(rawValue: options.data) {
