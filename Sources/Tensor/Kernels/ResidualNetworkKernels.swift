@@ -130,21 +130,7 @@ enum ResidualNetworkKernels {
         _: V.Type, _ x: UnsafePointer<V.Scalar>, beta: UnsafePointer<V.Scalar>, rows: Int, columns: Int,
         into y: UnsafeMutablePointer<V.Scalar>
     ) {
-        let width = V.scalarCount
-        for row in 0..<rows {
-            let input = x + row * columns, output = y + row * columns
-            var column = 0
-            while column + width <= columns {
-                SwishFunction.apply(V.loadUnaligned(input + column), V.loadUnaligned(beta + column)).store(to: output + column)
-                column += width
-            }
-            if column < columns {
-                let lanes = columns - column
-                SwishFunction.apply(V.loadPartial(input + column, count: lanes, stride: 1, fill: 1),
-                                    V.loadPartial(beta + column, count: lanes, stride: 1, fill: 1))
-                    .storePartial(to: output + column, count: lanes, stride: 1)
-            }
-        }
+        columnMap(V.self, SwishFunction.self, IdentityFunction.self, x, beta, rows: rows, columns: columns, into: y)
     }
 
     /// `(x + a) · shortcut`, the residual block's output (as ``AddFunction`` then ``MultiplyFunction``).
@@ -172,32 +158,33 @@ enum ResidualNetworkKernels {
         _: V.Type, _ x: UnsafePointer<V.Scalar>, gain: UnsafePointer<V.Scalar>, rows: Int, columns: Int, tanh: Bool,
         into y: UnsafeMutablePointer<V.Scalar>
     ) {
-        if tanh { scale(V.self, TanhFunction.self, x, gain: gain, rows: rows, columns: columns, into: y) }
-        else { scale(V.self, IdentityFunction.self, x, gain: gain, rows: rows, columns: columns, into: y) }
+        if tanh { columnMap(V.self, MultiplyFunction.self, TanhFunction.self, x, gain, rows: rows, columns: columns, into: y) }
+        else { columnMap(V.self, MultiplyFunction.self, IdentityFunction.self, x, gain, rows: rows, columns: columns, into: y) }
     }
 
-    private static func scale<V: FloatVector, F: UnaryFunction>(
-        _: V.Type, _: F.Type, _ x: UnsafePointer<V.Scalar>, gain: UnsafePointer<V.Scalar>, rows: Int, columns: Int,
-        into y: UnsafeMutablePointer<V.Scalar>
+    /// `F(B(x, c))` on `[rows, columns]` with `c` a vector of one value per column.
+    private static func columnMap<V: FloatVector, B: BinaryFunction, F: UnaryFunction>(
+        _: V.Type, _: B.Type, _: F.Type, _ x: UnsafePointer<V.Scalar>, _ perColumn: UnsafePointer<V.Scalar>,
+        rows: Int, columns: Int, into y: UnsafeMutablePointer<V.Scalar>
     ) {
         let width = V.scalarCount
         for row in 0..<rows {
             let input = x + row * columns, output = y + row * columns
             var column = 0
             while column + width <= columns {
-                F.apply(MultiplyFunction.apply(V.loadUnaligned(input + column), V.loadUnaligned(gain + column)))
+                F.apply(B.apply(V.loadUnaligned(input + column), V.loadUnaligned(perColumn + column)))
                     .store(to: output + column)
                 column += width
             }
             if column < columns {
                 let lanes = columns - column
-                F.apply(MultiplyFunction.apply(V.loadPartial(input + column, count: lanes, stride: 1, fill: 1),
-                                               V.loadPartial(gain + column, count: lanes, stride: 1, fill: 1)))
+                F.apply(B.apply(V.loadPartial(input + column, count: lanes, stride: 1, fill: 1),
+                                V.loadPartial(perColumn + column, count: lanes, stride: 1, fill: 1)))
                     .storePartial(to: output + column, count: lanes, stride: 1)
             }
         }
     }
 }
 
-/// The identity, for the scale without tanh (t networks).
+/// The identity, for the maps that end with their binary function (Swish, the t networks' scale).
 private enum IdentityFunction: UnaryFunction { @inline(__always) static func apply<V: FloatVector>(_ x: V) -> V { x } }
