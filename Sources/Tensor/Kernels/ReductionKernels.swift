@@ -59,11 +59,16 @@ enum ReductionKernels {
             a3 = combine(operation, a3, V.loadUnaligned(pointer + index + 3 * width))
             index += 4 * width
         }
-        while index < count {
-            let lanes = min(width, count - index)
+        // Whole vectors, then one partial one, into a0 in order: a lane count that could vary
+        // per vector made the compiler scalarise this loop (the couplings' log-determinant
+        // sums run it on rows of 48).
+        while index + width <= count {
+            a0 = combine(operation, a0, V.loadUnaligned(pointer + index))
+            index += width
+        }
+        if index < count {
             let fill = identity(operation, V.self)[0]
-            a0 = combine(operation, a0, V.loadPartial(pointer + index, count: lanes, stride: 1, fill: fill))
-            index += lanes
+            a0 = combine(operation, a0, V.loadPartial(pointer + index, count: count - index, stride: 1, fill: fill))
         }
         return reduceLanes(operation, combine(operation, combine(operation, a0, a1), combine(operation, a2, a3)))
     }
