@@ -20,6 +20,7 @@ let gemmCases = [
     GEMMCase(name: "gemm_nn", m: 4096, k: 512, n: 512),
     GEMMCase(name: "gemm_nn", m: 4096, k: 512, n: 48),
     GEMMCase(name: "gemm_tn", m: 48, k: 4096, n: 512),
+    GEMMCase(name: "gemm_tn", m: 512, k: 4096, n: 512),
     GEMMCase(name: "gemm_nt", m: 4096, k: 512, n: 512),
 ]
 

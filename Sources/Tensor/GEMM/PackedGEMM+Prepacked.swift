@@ -7,15 +7,17 @@
 
 extension PackedGEMM {
     /// All of B (every KC block, every NR-wide sliver) in the layout `packB` makes, in
-    /// memory the caller frees with ``release()``.
+    /// pool memory (a subnet packs its weights on every call) the caller returns with
+    /// ``release()``.
     struct PrepackedB<Scalar: TensorScalar> {
         let k, n, nr, vectors, slivers: Int
         let base: UnsafeMutablePointer<Scalar>
+        let byteCount: Int
 
         /// The packed slivers of the K block starting at `pc` (of length `min(KC, k - pc)`).
         func block(at pc: Int) -> UnsafePointer<Scalar> { UnsafePointer(base + slivers * pc * nr) }
 
-        func release() { base.deallocate() }
+        func release() { BufferPool.deallocate(UnsafeMutableRawPointer(base), byteCount: byteCount) }
     }
 
     /// Packs `[k, n]` B (strides as in ``GEMMOperands``) for ``multiplyPrepacked``.
@@ -25,15 +27,16 @@ extension PackedGEMM {
         let vectors = vectorsPerRow(n: n, width: V.scalarCount, allowed: allowedVectorCounts)
         let nr = vectors * V.scalarCount
         let slivers = (n + nr - 1) / nr
-        let base = UnsafeMutablePointer<V.Scalar>.allocate(capacity: max(1, slivers * nr * k))
+        let count = max(1, slivers * nr * k), byteCount = count * MemoryLayout<V.Scalar>.stride
+        let base = BufferPool.allocate(byteCount: byteCount).bindMemory(to: V.Scalar.self, capacity: count)
         let operands = GEMMOperands<V.Scalar>(m: 0, n: n, k: k, a: b, aRowStride: 0, aColumnStride: 0,
                                               b: b, bRowStride: bRowStride, bColumnStride: bColumnStride,
                                               c: base, cRowStride: 0, beta: 0, bias: nil)
         let kcMax = kc(V.Scalar.self)
         for pc in stride(from: 0, to: k, by: kcMax) {
-            packB(operands, pc: pc, kc: min(kcMax, k - pc), columns: 0..<n, nr: nr, into: base + slivers * pc * nr)
+            packB(V.self, operands, pc: pc, kc: min(kcMax, k - pc), columns: 0..<n, nr: nr, into: base + slivers * pc * nr)
         }
-        return PrepackedB(k: k, n: n, nr: nr, vectors: vectors, slivers: slivers, base: base)
+        return PrepackedB(k: k, n: n, nr: nr, vectors: vectors, slivers: slivers, base: base, byteCount: byteCount)
     }
 
     /// `C = A·B + bias` for `m` rows of row-major A (`aRowStride` apart) on the calling

@@ -81,25 +81,35 @@ enum PackedGEMM {
         let nr = vectors * V.scalarCount
         let kcMax = kc(Scalar.self)
         let slivers = (columns.count + nr - 1) / nr
-        BufferPool.withScratch(Scalar.self, count: slivers * min(kcMax, o.k) * nr) { packed in
+        // A read in place has each micro-panel's six values of one k adjacent only when A is
+        // row-major. A transposed (the weight gradients, Aᵀ of an activation) puts consecutive
+        // k a whole row apart, 2 KiB at width 512: every k hits the same few L1 sets, so such
+        // A is packed per MC x KC block into MR-row panels first (measured below in
+        // `rgflow-bench tensor`, gemm_tn rows).
+        let packsA = o.aColumnStride != 1
+        let packedACount = packsA ? (mc / mr) * mr * min(kcMax, o.k) : 0
+        BufferPool.withScratch(Scalar.self, count: slivers * min(kcMax, o.k) * nr + packedACount) { packed in
             let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: mr * nr)
             defer { scratch.deallocate() }
+            let packedA = packed + slivers * min(kcMax, o.k) * nr
 
             for pc in stride(from: 0, to: o.k, by: kcMax) {
                 let kc = min(kcMax, o.k - pc)
-                packB(o, pc: pc, kc: kc, columns: columns, nr: nr, into: packed)
+                packB(V.self, o, pc: pc, kc: kc, columns: columns, nr: nr, into: packed)
                 // Only the first K block applies beta (0: overwrite) and the bias.
                 let accumulate = pc > 0 || o.beta != 0
                 let bias = pc == 0 ? o.bias : nil
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: mc) {
                     let icEnd = min(ic + mc, rows.upperBound)
+                    if packsA { packA(o, rows: ic..<icEnd, pc: pc, kc: kc, into: packedA) }
                     for sliver in 0..<slivers {
                         let j = columns.lowerBound + sliver * nr
                         let width = min(nr, columns.upperBound - j)
                         let b = UnsafePointer(packed + sliver * kc * nr)
                         for ir in stride(from: ic, to: icEnd, by: mr) {
                             let height = min(mr, icEnd - ir)
-                            let panel = microPanel(o, row: ir, height: height, pc: pc)
+                            let panel = packsA ? packedPanel(packedA + (ir - ic) * kc, height: height)
+                                : microPanel(o, row: ir, height: height, pc: pc)
                             if height == mr && width == nr {
                                 kernel(V.self, vectors, kc, panel, b, o.c + ir * o.cRowStride + j, o.cRowStride,
                                        bias.map { $0 + j }, accumulate)
@@ -132,6 +142,44 @@ enum PackedGEMM {
                            columnStride: o.aColumnStride)
     }
 
+    /// Packs A[rows, pc ..< pc + kc] into MR-row panels, each kc x MR with the MR values of
+    /// one k adjacent (panel q at `q · MR · kc`). A short last panel's missing rows are not
+    /// written: ``packedPanel(_:height:)`` points them at its first row.
+    static func packA<Scalar>(_ o: GEMMOperands<Scalar>, rows: Range<Int>, pc: Int, kc: Int,
+                              into packed: UnsafeMutablePointer<Scalar>) {
+        // k outer: each k's values of all the rows are adjacent in transposed A, read once.
+        let whole = rows.count / mr * mr
+        for p in 0..<kc {
+            let source = o.a + (rows.lowerBound &* o.aRowStride &+ (pc &+ p) &* o.aColumnStride)
+            if o.aRowStride == 1 {
+                var panel = 0
+                while panel < whole {
+                    let from = source + panel, to = packed + (panel &* kc &+ p &* mr)
+                    for i in 0..<mr { to[i] = from[i] }  // MR is a constant: unrolled
+                    panel &+= mr
+                }
+            } else {
+                for panel in stride(from: 0, to: whole, by: mr) {
+                    let to = packed + (panel &* kc &+ p &* mr)
+                    for i in 0..<mr { to[i] = source[(panel &+ i) &* o.aRowStride] }
+                }
+            }
+            if whole < rows.count {
+                let to = packed + (whole &* kc &+ p &* mr)
+                for i in 0..<(rows.count - whole) { to[i] = source[(whole &+ i) &* o.aRowStride] }
+            }
+        }
+    }
+
+    /// The micro-panel of a panel `packA` wrote; missing rows read the first row.
+    @inline(__always)
+    static func packedPanel<Scalar>(_ base: UnsafeMutablePointer<Scalar>, height: Int) -> MicroPanelA<Scalar> {
+        let base = UnsafePointer(base)
+        func rowPointer(_ i: Int) -> UnsafePointer<Scalar> { i < height ? base + i : base }
+        return MicroPanelA(row0: rowPointer(0), row1: rowPointer(1), row2: rowPointer(2),
+                           row3: rowPointer(3), row4: rowPointer(4), row5: rowPointer(5), columnStride: mr)
+    }
+
     @inline(__always)
     static func kernel<V: SIMD>(
         _: V.Type, _ vectors: Int, _ kc: Int, _ a: MicroPanelA<V.Scalar>, _ b: UnsafePointer<V.Scalar>,
@@ -147,17 +195,28 @@ enum PackedGEMM {
 
     /// Packs B[pc ..< pc + kc, columns] into NR-wide slivers, each kc x NR row-major, zero past
     /// the last column (BLIS's packed B micro-panels).
-    static func packB<Scalar: TensorScalar>(
-        _ o: GEMMOperands<Scalar>, pc: Int, kc: Int, columns: Range<Int>, nr: Int,
-        into packed: UnsafeMutablePointer<Scalar>
-    ) {
+    static func packB<V: SIMD>(
+        _: V.Type, _ o: GEMMOperands<V.Scalar>, pc: Int, kc: Int, columns: Range<Int>, nr: Int,
+        into packed: UnsafeMutablePointer<V.Scalar>
+    ) where V.Scalar: TensorScalar {
         let slivers = (columns.count + nr - 1) / nr
+        let vectors = nr / V.scalarCount
         for sliver in 0..<slivers {
             let j = columns.lowerBound + sliver * nr
             let width = min(nr, columns.upperBound - j)
             let destination = packed + sliver * kc * nr
             let source = o.b + pc * o.bRowStride + j * o.bColumnStride
-            if o.bColumnStride == 1 {
+            if o.bColumnStride == 1 && width == nr {
+                // Whole slivers by vectors: a memmove call per row of NR values (64 bytes with
+                // AVX2) cost a fifth of a weight-gradient product at the small preset.
+                for p in 0..<kc {
+                    let from = UnsafeRawPointer(source + p &* o.bRowStride), to = UnsafeMutableRawPointer(destination + p &* nr)
+                    for v in 0..<vectors {
+                        let offset = v &* MemoryLayout<V>.stride
+                        to.storeBytes(of: from.loadUnaligned(fromByteOffset: offset, as: V.self), toByteOffset: offset, as: V.self)
+                    }
+                }
+            } else if o.bColumnStride == 1 {
                 for p in 0..<kc {
                     let row = destination + p * nr
                     row.update(from: source + p * o.bRowStride, count: width)
