@@ -153,9 +153,12 @@ enum PackedGEMM {
             let source = o.a + (rows.lowerBound &* o.aRowStride &+ (pc &+ p) &* o.aColumnStride)
             if o.aRowStride == 1 {
                 var panel = 0
+                // MR values as one fixed-size copy (vector moves): element copies compiled to
+                // six scalar loads and stores, half of packA's time in a profile.
+                let bytes = mr &* MemoryLayout<Scalar>.stride
                 while panel < whole {
-                    let from = source + panel, to = packed + (panel &* kc &+ p &* mr)
-                    for i in 0..<mr { to[i] = from[i] }  // MR is a constant: unrolled
+                    UnsafeMutableRawPointer(packed + (panel &* kc &+ p &* mr))
+                        .copyMemory(from: UnsafeRawPointer(source + panel), byteCount: bytes)
                     panel &+= mr
                 }
             } else {
@@ -201,22 +204,32 @@ enum PackedGEMM {
     ) where V.Scalar: TensorScalar {
         let slivers = (columns.count + nr - 1) / nr
         let vectors = nr / V.scalarCount
-        for sliver in 0..<slivers {
+        // Whole slivers by vectors, k outer: each row of B is read once, front to back. A
+        // memmove call per row of NR values (64 bytes with AVX2) cost a fifth of a
+        // weight-gradient product at the small preset, and sliver outer walks B down its
+        // columns, a 2 KiB stride at width 512.
+        let wholeSlivers = o.bColumnStride == 1 ? columns.count / nr : 0
+        if wholeSlivers > 0 {
+            for p in 0..<kc {
+                let from = UnsafeRawPointer(o.b + ((pc &+ p) &* o.bRowStride &+ columns.lowerBound))
+                let to = UnsafeMutableRawPointer(packed + p &* nr)
+                for sliver in 0..<wholeSlivers {
+                    let source = sliver &* nr &* MemoryLayout<V.Scalar>.stride
+                    let destination = sliver &* kc &* nr &* MemoryLayout<V.Scalar>.stride
+                    for v in 0..<vectors {
+                        let offset = v &* MemoryLayout<V>.stride
+                        to.storeBytes(of: from.loadUnaligned(fromByteOffset: source &+ offset, as: V.self),
+                                      toByteOffset: destination &+ offset, as: V.self)
+                    }
+                }
+            }
+        }
+        for sliver in wholeSlivers..<slivers {
             let j = columns.lowerBound + sliver * nr
             let width = min(nr, columns.upperBound - j)
             let destination = packed + sliver * kc * nr
             let source = o.b + pc * o.bRowStride + j * o.bColumnStride
-            if o.bColumnStride == 1 && width == nr {
-                // Whole slivers by vectors: a memmove call per row of NR values (64 bytes with
-                // AVX2) cost a fifth of a weight-gradient product at the small preset.
-                for p in 0..<kc {
-                    let from = UnsafeRawPointer(source + p &* o.bRowStride), to = UnsafeMutableRawPointer(destination + p &* nr)
-                    for v in 0..<vectors {
-                        let offset = v &* MemoryLayout<V>.stride
-                        to.storeBytes(of: from.loadUnaligned(fromByteOffset: offset, as: V.self), toByteOffset: offset, as: V.self)
-                    }
-                }
-            } else if o.bColumnStride == 1 {
+            if o.bColumnStride == 1 {
                 for p in 0..<kc {
                     let row = destination + p * nr
                     row.update(from: source + p * o.bRowStride, count: width)
