@@ -1,6 +1,5 @@
-// The one thread-count setting, and splitting work over it with Dispatch.
+// The one thread-count setting, and splitting work over it with the worker pool.
 
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -50,21 +49,11 @@ public enum Parallelism {
         }
         let units = (count + alignment - 1) / alignment
         let chunks = min(threads, units)
-        withoutActuallyEscaping(body) { body in
-            // The chunks write disjoint ranges, which is what makes sharing `body` safe.
-            let work = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let lower = min(count, (units * chunk / chunks) * alignment)
-                let upper = min(count, (units * (chunk + 1) / chunks) * alignment)
-                if lower < upper { work.value(lower..<upper) }
-            }
+        // The chunks write disjoint ranges, which is what makes sharing `body` safe.
+        WorkerPool.shared.run(chunks: chunks) { chunk in
+            let lower = min(count, (units * chunk / chunks) * alignment)
+            let upper = min(count, (units * (chunk + 1) / chunks) * alignment)
+            if lower < upper { body(lower..<upper) }
         }
     }
-}
-
-/// Carries a value into a `@Sendable` closure where the caller guarantees safe use (here:
-/// kernels whose threads touch disjoint memory).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
