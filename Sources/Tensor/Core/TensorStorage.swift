@@ -18,7 +18,7 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
 
     convenience init(repeating value: Scalar, count: Int) {
         self.init(uninitializedCount: count)
-        base.initialize(repeating: value, count: count)
+        Scalar.kernels.fill(base, count, value)
     }
 
     static func byteCount(_ count: Int) -> Int { max(count, 1) * MemoryLayout<Scalar>.stride }

@@ -39,6 +39,7 @@ extension ScalarKernels {
                                             from: source, to: destination)
                 }
             },
+            fill: { pointer, count, value in pointer.initialize(repeating: value, count: count) },
             fillRandom: { pointer, count, key, start, distribution in
                 KernelTiming.measure(.random) {
                     RandomKernels.fill(pointer, count: count, key: key, start: start, distribution: distribution)
