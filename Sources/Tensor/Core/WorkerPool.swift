@@ -25,6 +25,8 @@ final class WorkerPool: @unchecked Sendable {
     // so a worker claims a chunk of the loop it saw and of no later one (one compare-exchange).
     private static let indexBits = 20
     private static let indexMask = (1 << indexBits) - 1
+    private static func generation(of ticket: Int) -> Int { ticket >> (2 * indexBits) }
+    private static func chunkCount(of ticket: Int) -> Int { (ticket >> indexBits) & indexMask }
     private let ticket = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
@@ -51,7 +53,7 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             self.body = body
             finished.store(0, ordering: .relaxed)
-            let generation = (ticket.load(ordering: .relaxed) >> (2 * Self.indexBits)) &+ 1
+            let generation = Self.generation(of: ticket.load(ordering: .relaxed)) &+ 1
             let base = (generation << (2 * Self.indexBits)) | (chunks << Self.indexBits)
             ticket.store(base, ordering: .sequentiallyConsistent)
             for parking in parked where parking.asleep.exchange(false, ordering: .sequentiallyConsistent) {
@@ -77,7 +79,7 @@ final class WorkerPool: @unchecked Sendable {
         while true {
             guard current >> Self.indexBits == seen >> Self.indexBits else { return nil }
             let index = current & Self.indexMask
-            guard index < (seen >> Self.indexBits) & Self.indexMask else { return nil }
+            guard index < Self.chunkCount(of: seen) else { return nil }
             let (exchanged, original) = ticket.compareExchange(
                 expected: current, desired: current &+ 1, ordering: .acquiringAndReleasing)
             if exchanged { return index }
@@ -114,19 +116,18 @@ final class WorkerPool: @unchecked Sendable {
     /// Spins until the ticket's generation differs from `seen`'s, parking after
     /// `spinNanoseconds` without one.
     private func waitForTicket(after seen: Int, _ parking: Parking) -> Int {
-        let generationOf = { (value: Int) in value >> (2 * Self.indexBits) }
         var start: UInt64 = 0
         var spins = 0
         while true {
             let current = ticket.load(ordering: .acquiring)
-            if generationOf(current) != generationOf(seen) { return current }
+            if Self.generation(of: current) != Self.generation(of: seen) { return current }
             spins &+= 1
             guard spins & 255 == 0 else { continue }
             let now = DispatchTime.now().uptimeNanoseconds
             if start == 0 { start = now }
             guard now - start > Self.spinNanoseconds else { continue }
             parking.asleep.store(true, ordering: .sequentiallyConsistent)
-            if generationOf(ticket.load(ordering: .sequentiallyConsistent)) == generationOf(seen)
+            if Self.generation(of: ticket.load(ordering: .sequentiallyConsistent)) == Self.generation(of: seen)
                 || !parking.asleep.exchange(false, ordering: .sequentiallyConsistent) {
                 // Either nothing new (sleep until a caller clears `asleep` and signals), or a
                 // caller cleared `asleep` after we set it and owes us a signal: take it.
