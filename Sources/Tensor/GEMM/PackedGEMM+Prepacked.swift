@@ -68,14 +68,8 @@ extension PackedGEMM {
                                    blockBias.map { $0 + j }, accumulate)
                         } else {
                             kernel(V.self, packed.vectors, kc, panel, b, scratch, nr, nil, false)
-                            for i in 0..<height {
-                                let target = c + (ir + i) * cRowStride + j
-                                for jj in 0..<width {
-                                    var value = scratch[i * nr + jj]
-                                    if let blockBias { value += blockBias[j + jj] }
-                                    target[jj] = accumulate ? target[jj] + value : value
-                                }
-                            }
+                            storeEdgeTile(scratch, nr, height: height, width: width, into: c + ir * cRowStride + j, cRowStride,
+                                          bias: blockBias.map { $0 + j }, accumulate: accumulate)
                         }
                     }
                 }

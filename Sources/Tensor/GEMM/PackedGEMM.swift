@@ -115,18 +115,31 @@ enum PackedGEMM {
                                        bias.map { $0 + j }, accumulate)
                             } else {
                                 kernel(V.self, vectors, kc, panel, b, scratch, nr, nil, false)
-                                for i in 0..<height {
-                                    let target = o.c + (ir + i) * o.cRowStride + j
-                                    for jj in 0..<width {
-                                        var value = scratch[i * nr + jj]
-                                        if let bias { value += bias[j + jj] }
-                                        target[jj] = accumulate ? target[jj] + value : value
-                                    }
-                                }
+                                storeEdgeTile(scratch, nr, height: height, width: width, into: o.c + ir * o.cRowStride + j, o.cRowStride,
+                                              bias: bias.map { $0 + j }, accumulate: accumulate)
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Writes the top-left `height` x `width` of a tile the micro-kernel left in `scratch`
+    /// (`nr` wide) to C, adding the bias and, when `accumulate`, C's values. One loop per case,
+    /// so that each vectorises; with the tests inside the loop the copy ran element by element.
+    @inline(__always)
+    static func storeEdgeTile<Scalar: TensorScalar>(
+        _ scratch: UnsafeMutablePointer<Scalar>, _ nr: Int, height: Int, width: Int, into c: UnsafeMutablePointer<Scalar>,
+        _ cRowStride: Int, bias: UnsafePointer<Scalar>?, accumulate: Bool
+    ) {
+        for i in 0..<height {
+            let target = c + i * cRowStride, source = scratch + i * nr
+            switch (bias, accumulate) {
+            case (let bias?, true): for jj in 0..<width { target[jj] = target[jj] + (source[jj] + bias[jj]) }
+            case (let bias?, false): for jj in 0..<width { target[jj] = source[jj] + bias[jj] }
+            case (nil, true): for jj in 0..<width { target[jj] = target[jj] + source[jj] }
+            case (nil, false): target.update(from: source, count: width)
             }
         }
     }
