@@ -11,7 +11,8 @@ enum EvaluateCommand {
         FlagSpecification(["batch_size"], default: "64", "images per batch"),
         FlagSpecification(["test_size"], default: "0", "evaluate the first N test images; 0 for all"),
         FlagSpecification(["samples"], default: "0", "also draw N samples per temperature and print the MSDS sample score (msds data)"),
-        FlagSpecification(["temperatures"], default: "1,0.5", "temperatures of the scored samples"),
+        FlagSpecification(["temperatures"], default: "1,0.5",
+                          "temperatures of the scored samples; T0:T1:... gives each level its own, finest first"),
         FlagSpecification(["help", "h"], value: false, "show this help"),
     ]
 
@@ -40,12 +41,16 @@ enum EvaluateCommand {
         let loader = try BatchLoader(dataset: dataset, batchSize: batchSize,
                                      seed: try SharedFlags.seed(flags), shuffle: false)
         let samples = try flags.integer("samples", minimum: 0)
-        var temperatures: [Double] = []
+        var temperatures: [[Double]] = []
         for text in flags.string("temperatures")!.split(separator: ",") {
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0, value <= 100 else {
-                throw UsageError("--temperatures: '\(text)' is not a temperature in (0, 100]")
+            var perLevel: [Double] = []
+            for part in text.split(separator: ":", omittingEmptySubsequences: false) {
+                guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value > 0, value <= 100 else {
+                    throw UsageError("--temperatures: '\(text)' is not a temperature in (0, 100] or T0:T1:... of them")
+                }
+                perLevel.append(value)
             }
-            temperatures.append(value)
+            temperatures.append(perLevel)
         }
         if samples > 0 && MSDSVariant(rawValue: data) == nil {
             throw UsageError("--samples scores samples against MSDS's structure: --data \(data) is not msds1 or msds2")
@@ -62,11 +67,17 @@ enum EvaluateCommand {
         let loader: BatchLoader
         let name: String
         let samples: Int
-        let temperatures: [Double]
+        /// One temperature for every level, or one per level (finest first).
+        let temperatures: [[Double]]
         let seed: UInt64
 
         func run<Scalar: TensorScalar>(_: Scalar.Type) throws {
             let model = try CheckpointFlags.model(Scalar.self, from: file, info: info)
+            let levelCount = model.configuration.latentLevels.levelCount
+            if samples > 0, let wrong = temperatures.first(where: { $0.count != 1 && $0.count != levelCount }) {
+                throw UsageError("--temperatures: '\(wrong.map { RunHistory.key($0) }.joined(separator: ":"))' gives "
+                                 + "\(wrong.count) levels a temperature, this network has \(levelCount) (finest first)")
+            }
             let batches = loader.batches(epoch: 1)
             let (bitsPerDimension, images) = try model.bitsPerDimension(over: { try batches.next() }) {
                 TensorRandomGenerator(seed: loader.seed &+ UInt64($0))
@@ -74,11 +85,21 @@ enum EvaluateCommand {
             print(String(format: "%@ test: %d images, bits/dim %.6f (checkpoint epoch %d)", name, images, bitsPerDimension, info.epoch))
             if samples > 0, let variant = MSDSVariant(rawValue: name) {
                 let score = MSDSSampleScore(variant: variant)
-                for (index, temperature) in temperatures.enumerated() {
+                for (index, levelTemperatures) in temperatures.enumerated() {
                     var generator = TensorRandomGenerator(seed: SplitMix64.combine(seed, UInt64(index)))
-                    let pixels = model.samplePixels(count: samples, temperature: Scalar(temperature), using: &generator)
+                    let pixels: Tensor<Scalar>
+                    let label: String
+                    if levelTemperatures.count == 1 {
+                        pixels = model.samplePixels(count: samples, temperature: Scalar(levelTemperatures[0]), using: &generator)
+                        label = RunHistory.key(levelTemperatures[0])
+                    } else {
+                        let z = model.levelTemperatureLatents(count: samples, temperatures: levelTemperatures.map { Scalar($0) },
+                                                              using: &generator)
+                        pixels = model.pixels(fromLatents: z)
+                        label = levelTemperatures.map { RunHistory.key($0) }.joined(separator: ":") + " (level 0 first)"
+                    }
                     let report = score.score(pixels.converted(to: Float.self))
-                    print("samples at T = \(RunHistory.key(temperature)): \(report)")
+                    print("samples at T = \(label): \(report)")
                     print("    \(report.medianMeasurements)")
                 }
             }

@@ -128,6 +128,32 @@ struct HierarchyTests {
         }
     }
 
+    @Test("per-level temperatures scale each level's latents by its own temperature")
+    func levelTemperaturesScaleTheirLevels() throws {
+        let model = try HierarchyCase(side: 16, kernel: 2, coupling: "rnvp", pairs: "1").model()
+        let levels = model.configuration.latentLevels
+        let temperatures: [Double] = [0.25, 0.5, 1, 2]
+        #expect(levels.levelCount == temperatures.count)
+        var generator = TensorRandomGenerator(seed: 11)
+        let z = model.levelTemperatureLatents(count: 2000, temperatures: temperatures, using: &generator)
+        // The prior is a scale family in T, so the mean |z| of a level over its positions is
+        // proportional to that level's temperature; 2000 samples put the top level's 8000
+        // values within about 1% of it.
+        var meanAbsolute = [Double](repeating: 0, count: levels.levelCount), counts = meanAbsolute
+        let values = z.scalars, side = levels.sideLength, plane = side * side
+        for (index, value) in values.enumerated() {
+            let position = index % plane
+            let level = levels.level(row: position / side, column: position % side)
+            meanAbsolute[level] += abs(value)
+            counts[level] += 1
+        }
+        for level in 0..<levels.levelCount { meanAbsolute[level] /= counts[level] }
+        for level in 1..<levels.levelCount {
+            let ratio = (meanAbsolute[level] / meanAbsolute[0]) / (temperatures[level] / temperatures[0])
+            #expect(abs(ratio - 1) < 0.05, "level \(level): mean |z| ratio \(ratio) of the temperature ratio")
+        }
+    }
+
     @Test("style mixing from level 0 returns the coarse image, from past the top the fine one")
     func styleMixingEnds() throws {
         let model = try HierarchyCase.all[1].model()

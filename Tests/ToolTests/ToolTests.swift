@@ -139,6 +139,19 @@ struct ExploreToolTests {
             #expect(result.status == 2, "\(arguments) exited \(result.status)")
             #expect(result.error.contains(message) && result.error.split(separator: "\n").count == 1, "\(arguments): \(result.error)")
         }
+        // Scored samples at one temperature for every level, and at one per level (finest first).
+        let scored = try #require(try runTool(["evaluate", "--test_size", "32", "--batch_size", "32", "--samples", "8", "--temperatures", "1,1:0.5:0.5:0.25"]
+                                              + flags, in: folder))
+        #expect(scored.status == 0, "\(scored.error)")
+        #expect(scored.output.contains("samples at T = 1: msds1 sample score")
+                && scored.output.contains("samples at T = 1:0.5:0.5:0.25 (level 0 first): msds1 sample score"), "\(scored.output)")
+        for (temperatures, message) in [("1:0.5", "--temperatures: '1:0.5' gives 2 levels a temperature, this network has 4 (finest first)"),
+                                        ("1::0.5", "--temperatures: '1::0.5' is not a temperature in (0, 100] or T0:T1:... of them")] {
+            let result = try #require(try runTool(["evaluate", "--test_size", "32", "--batch_size", "32", "--samples", "8", "--temperatures", temperatures]
+                                                  + flags, in: folder))
+            #expect(result.status == 2, "\(temperatures) exited \(result.status)")
+            #expect(result.error.contains(message) && result.error.split(separator: "\n").count == 1, "\(temperatures): \(result.error)")
+        }
         let checkpoint = try #require(FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String }
             .first { $0.hasSuffix(".safetensors") })
         let mismatch = try #require(try runTool(["explore", "mix", "--checkpoint", folder.appendingPathComponent(checkpoint).path,
