@@ -31,6 +31,8 @@ extension RGFlowModel {
         let levels = configuration.latentLevels
         precondition(temperatures.count == levels.levelCount && temperatures.allSatisfy { $0 > 0 },
                      "levelTemperatureLatents: \(levels.levelCount) positive temperatures needed, got \(temperatures)")
+        // Each level is drawn from the prior at its own temperature rather than by scaling one
+        // draw: a user's prior need not be a scale family in T.
         var z = sampleLatents(count: count, temperature: temperatures[0], using: &generator)
         for level in 1..<levels.levelCount {
             let coarse = sampleLatents(count: count, temperature: temperatures[level], using: &generator)
