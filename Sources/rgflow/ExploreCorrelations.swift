@@ -16,13 +16,19 @@ enum ExploreCorrelations {
     static let summary = """
         Pearson correlations between the latents of one level (every channel of every position of the
         level) over --count encoded test images: correlations.png (blue -1, white 0, red +1; channel-major
-        order) and the mean |off-diagonal|, 0 for independent latents, to compare priors.
+        order) and the mean |off-diagonal|, 0 for independent latents, to compare priors; then the
+        largest eigenvalues against the largest one independent latents reach by chance (the
+        Marchenko-Pastur edge), with each factor's weight per channel: a factor shared by many latents
+        (one colour per image, say) stands far above that edge while every single correlation is small.
         """
 
     struct Report: Encodable {
         var checkpoint, network: String
         var level, latents, images: Int
         var meanAbsoluteOffDiagonal: Double
+        var largestEigenvalues: [Double]
+        var noiseEdge: Double
+        var factorChannelShares: [[Double]]
         var matrix: [Double]
     }
 
@@ -41,14 +47,22 @@ enum ExploreCorrelations {
         }
         let correlations = LatentCorrelations(latents: Tensor.concatenate(latents, axis: 0), levels: levels, level: level)
         let n = correlations.count
+        let factors = correlations.largestFactors(5, channels: model.configuration.channels)
         let figure = try context.write(PNGEncoder.figureGrid(of: ColorMap.signed.image(correlations.matrix.map(Float.init), height: n, width: n),
                                                              minimumImageSide: 384), name: "correlations")
         let json = try context.write(json: Report(checkpoint: context.checkpoint, network: model.configuration.networkName,
                                                   level: level, latents: n, images: count,
                                                   meanAbsoluteOffDiagonal: correlations.meanAbsoluteOffDiagonal,
+                                                  largestEigenvalues: factors.map(\.eigenvalue), noiseEdge: correlations.noiseEdge,
+                                                  factorChannelShares: factors.map(\.channelShares),
                                                   matrix: correlations.matrix), name: "correlations")
         print(String(format: "level %d: %d latents over %d images, mean |off-diagonal correlation| %.4f", level, n, count,
                      correlations.meanAbsoluteOffDiagonal))
+        print("largest eigenvalues " + factors.map { String(format: "%.2f", $0.eigenvalue) }.joined(separator: ", ")
+              + String(format: " (independent latents reach about %.2f by chance)", correlations.noiseEdge))
+        for (index, factor) in factors.prefix(3).enumerated() {
+            print("  factor \(index + 1): weight per channel " + factor.channelShares.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: " / "))
+        }
         print("wrote \(figure.path) and \(json.path)")
     }
 }

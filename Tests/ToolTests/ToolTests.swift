@@ -121,6 +121,13 @@ struct ExploreToolTests {
                 #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("explore/\(file)").path), "\(analysis): no \(file)")
             }
         }
+        // The spectrum: sorted, bounded by the trace (n), and the noise edge for n latents over 20 images.
+        struct Spectrum: Decodable { var latents: Int; var largestEigenvalues: [Double]; var noiseEdge: Double; var factorChannelShares: [[Double]] }
+        let spectrum = try JSONDecoder().decode(Spectrum.self, from: Data(contentsOf: folder.appendingPathComponent("explore/correlations.json")))
+        #expect(spectrum.largestEigenvalues.count == 5 && zip(spectrum.largestEigenvalues, spectrum.largestEigenvalues.dropFirst()).allSatisfy { $0 >= $1 })
+        #expect(spectrum.largestEigenvalues.reduce(0, +) <= Double(spectrum.latents) + 1e-9)
+        #expect(abs(spectrum.noiseEdge - pow(1 + (Double(spectrum.latents) / 20).squareRoot(), 2)) < 1e-9)
+        #expect(spectrum.factorChannelShares.allSatisfy { $0.count == 3 && abs($0.reduce(0, +) - 1) < 1e-9 })
         // The same seed gives the same figure, byte for byte.
         let traverse = folder.appendingPathComponent("explore/traverse.png")
         let first = try Data(contentsOf: traverse)
