@@ -70,30 +70,32 @@ extension Variable {
 
     private func propagate(_ gradient: Tensor<Scalar>, from node: Node<Scalar>) {
         let inputs = node.inputs
-        let name = node.operation.map { "\($0.primitive)" } ?? "checkpoint"
+        // Only failure messages need the name: describing an enum goes through runtime
+        // reflection, which every node paid for before.
+        func name() -> String { node.operation.map { "\($0.primitive)" } ?? "checkpoint" }
         if let custom = node.customPullback {
             let gradients = custom(gradient)
-            precondition(gradients.count == inputs.count, "backward: \(name) returned \(gradients.count) gradients for \(inputs.count) inputs")
+            precondition(gradients.count == inputs.count, "backward: \(name()) returned \(gradients.count) gradients for \(inputs.count) inputs")
             for (input, contribution) in zip(inputs, gradients) {
-                if let contribution { deliver(contribution, to: input, from: name) }
+                if let contribution { deliver(contribution, to: input, from: name()) }
             }
             return
         }
         guard let operation = node.operation, let result = node.result else {
-            preconditionFailure("backward: the graph through \(name) was released; use backward(retainingGraph: true) to run backward twice")
+            preconditionFailure("backward: the graph through \(name()) was released; use backward(retainingGraph: true) to run backward twice")
         }
         let rules = operation.pullback(gradient, inputs.map(\.value), result)
-        precondition(rules.count == inputs.count, "backward: rule for \(name) gives \(rules.count) gradients for \(inputs.count) inputs")
+        precondition(rules.count == inputs.count, "backward: rule for \(name()) gives \(rules.count) gradients for \(inputs.count) inputs")
         for (input, rule) in zip(inputs, rules) where input.node != nil {
             guard let rule else { continue }
-            deliver(rule(), to: input, from: name)
+            deliver(rule(), to: input, from: name())
         }
     }
 
-    private func deliver(_ contribution: Tensor<Scalar>, to input: Variable, from name: String) {
+    private func deliver(_ contribution: Tensor<Scalar>, to input: Variable, from name: @autoclosure () -> String) {
         guard let target = input.node else { return }
         precondition(contribution.shape == target.resultShape,
-                     "backward: \(name) produced a gradient of shape \(contribution.shape) for an input of shape \(target.resultShape)")
+                     "backward: \(name()) produced a gradient of shape \(contribution.shape) for an input of shape \(target.resultShape)")
         target.gradient = target.gradient.map { $0 + contribution } ?? contribution
     }
 }
