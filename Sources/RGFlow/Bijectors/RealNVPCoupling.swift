@@ -47,8 +47,28 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Coupling {
         translationNetworks = translations
     }
 
-    private func evaluate(_ network: ResidualNetwork<Scalar>, _ input: Variable<Scalar>) -> Variable<Scalar> {
-        recomputesActivations ? checkpointed([input]) { network($0[0]) } : network(input)
+    /// The effective weights of pair `pair`'s s and t networks, computed once for its two
+    /// half-steps.
+    private typealias PairWeights = (scale: [[Variable<Scalar>]], translation: [[Variable<Scalar>]])
+
+    private func weights(ofPair pair: Int) -> PairWeights {
+        (scaleNetworks[pair].effectiveWeights(), translationNetworks[pair].effectiveWeights())
+    }
+
+    private func evaluate(_ network: ResidualNetwork<Scalar>, _ input: Variable<Scalar>,
+                          weights: [[Variable<Scalar>]]) -> Variable<Scalar> {
+        guard recomputesActivations else { return network(input, weights: weights) }
+        // The weights enter the checkpoint as inputs: its recomputation differentiates with
+        // respect to them, and their gradients flow on to the weight normalisation outside.
+        let layout = weights.map(\.count)
+        return checkpointed([input] + weights.flatMap { $0 }) { variables in
+            var rest = variables.dropFirst()
+            let regrouped = layout.map { count in
+                defer { rest = rest.dropFirst(count) }
+                return Array(rest.prefix(count))
+            }
+            return network(variables[0], weights: regrouped)
+        }
     }
 
     /// One half-step on flattened blocks `[N, C·K·K]`: pair `pair`'s networks read the
@@ -56,16 +76,17 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Coupling {
     /// conditioning positions pass through unchanged. Returns the result and Σ s per row.
     public func couplingStep(_ x: Variable<Scalar>, pair: Int, conditioningOnLeft: Bool,
                              inverting: Bool = false) -> (output: Variable<Scalar>, logDet: Variable<Scalar>) {
-        let (output, s) = halfStep(x, pair: pair, conditioningOnLeft: conditioningOnLeft, inverting: inverting)
+        let (output, s) = halfStep(x, pair: pair, conditioningOnLeft: conditioningOnLeft, inverting: inverting,
+                                   weights: weights(ofPair: pair))
         return (output, inverting ? -s : s)
     }
 
     private func halfStep(_ x: Variable<Scalar>, pair: Int, conditioningOnLeft: Bool,
-                          inverting: Bool) -> (Variable<Scalar>, Variable<Scalar>) {
+                          inverting: Bool, weights: PairWeights) -> (Variable<Scalar>, Variable<Scalar>) {
         let (mask, inverseMask) = conditioningOnLeft ? (leftFlat, rightFlat) : (rightFlat, leftFlat)
         let conditioner = x * mask
-        let s = evaluate(scaleNetworks[pair], conditioner)
-        let t = evaluate(translationNetworks[pair], conditioner)
+        let s = evaluate(scaleNetworks[pair], conditioner, weights: weights.scale)
+        let t = evaluate(translationNetworks[pair], conditioner, weights: weights.translation)
         // m ⊙ x + inv ⊙ (x ⊙ e^s + t) (or its inverse) in one fused pass each way; the tape's
         // version made eight passes forward and as many backward.
         let value = Tensor.affineCoupling(x.value, scale: s.value, shift: t.value, conditioning: mask, inverting: inverting)
@@ -85,8 +106,9 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Coupling {
         var y = x.reshaped([shape[0], leftFlat.scalarCount])
         var logDet = Variable(Tensor<Scalar>.zeros([shape[0]]))
         for pair in scaleNetworks.indices {
+            let shared = weights(ofPair: pair)
             for left in [true, false] {
-                let (next, s) = halfStep(y, pair: pair, conditioningOnLeft: left, inverting: false)
+                let (next, s) = halfStep(y, pair: pair, conditioningOnLeft: left, inverting: false, weights: shared)
                 y = next
                 logDet = logDet + s
             }
@@ -100,8 +122,9 @@ public final class RealNVPCoupling<Scalar: TensorScalar>: Coupling {
         var x = z.reshaped([shape[0], leftFlat.scalarCount])
         var logDet = Variable(Tensor<Scalar>.zeros([shape[0]]))
         for pair in scaleNetworks.indices.reversed() {
+            let shared = weights(ofPair: pair)
             for left in [false, true] {
-                let (next, s) = halfStep(x, pair: pair, conditioningOnLeft: left, inverting: true)
+                let (next, s) = halfStep(x, pair: pair, conditioningOnLeft: left, inverting: true, weights: shared)
                 x = next
                 logDet = logDet - s
             }

@@ -15,14 +15,14 @@ extension ResidualNetwork {
     /// makes the same products and evaluates the same elementwise formulas, so values and
     /// gradients agree to rounding (the test suite holds them to 1e-12 in Double against the
     /// tape and to finite differences).
-    func fusedForward(_ input: Variable<Scalar>) -> Variable<Scalar> {
+    func fusedForward(_ input: Variable<Scalar>, weights weightVariables: [[Variable<Scalar>]]) -> Variable<Scalar> {
         let shortcut = Scalar(0.5).squareRoot()
         var inputs: [Variable<Scalar>] = [input]
         var betas: [[Tensor<Scalar>]] = [], weights: [[Tensor<Scalar>]] = []
-        for block in blocks {
+        for (block, blockWeightVariables) in zip(blocks, weightVariables) {
             var blockBetas: [Tensor<Scalar>] = [], blockWeights: [Tensor<Scalar>] = []
-            for pair in block {
-                let beta = pair.activation.beta.variable, weight = pair.linear.weight, bias = pair.linear.bias.variable
+            for (pair, weight) in zip(block, blockWeightVariables) {
+                let beta = pair.activation.beta.variable, bias = pair.linear.bias.variable
                 inputs += [beta, weight, bias]
                 blockBetas.append(beta.value)
                 blockWeights.append(weight.value)

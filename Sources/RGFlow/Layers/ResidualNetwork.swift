@@ -43,7 +43,19 @@ public final class ResidualNetwork<Scalar: TensorScalar>: ParameterContainer {
 
     /// Applies the network to `[rows, width]`.
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
-        usesFusedPass && input.shape.count == 2 ? fusedForward(input) : taped(input)
+        usesFusedPass && input.shape.count == 2 ? fusedForward(input, weights: effectiveWeights()) : taped(input)
+    }
+
+    /// Applies the network to `[rows, width]` with its linear layers' effective weights
+    /// computed beforehand by ``effectiveWeights()``: a coupling applies each network twice per
+    /// pass (once per half-step), and the weight normalisation then runs once, not twice.
+    public func callAsFunction(_ input: Variable<Scalar>, weights: [[Variable<Scalar>]]) -> Variable<Scalar> {
+        usesFusedPass && input.shape.count == 2 ? fusedForward(input, weights: weights) : taped(input)
+    }
+
+    /// Each linear layer's effective weight ``WeightNormLinear/weight``, per residual block.
+    public func effectiveWeights() -> [[Variable<Scalar>]] {
+        blocks.map { block in block.map(\.linear.weight) }
     }
 
     /// The network layer by layer through the tape.
